@@ -1,0 +1,40 @@
+"""kepu-review web layer: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Config
+from review.db import Database
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: config, database handle, blueprints, error handlers, CLI. Does no I/O."""
+    app = Flask(__name__, instance_relative_config=True)
+    config = config or Config()
+    app.config.from_mapping(config.as_flask())
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if not app.config["DATABASE_URL"]:
+        db_path = Path(app.instance_path) / "kepu.sqlite"
+        app.config["DATABASE_URL"] = f"sqlite:///{db_path}"
+    app.extensions["kepu.db"] = Database(app.config["DATABASE_URL"])
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    from app import security
+    from app.api import api
+    from app.commands import register_commands
+    from app.errors import register_error_handlers
+    from app.public import public
+
+    security.init_app(app)
+    register_error_handlers(app)
+    app.register_blueprint(api)
+    app.register_blueprint(public)
+    register_commands(app)
+    return app

@@ -1,0 +1,61 @@
+"""Settings, read from environment variables in this one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"环境变量 {name} 必须是整数，当前为 {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"环境变量 {name} 必须是数字，当前为 {raw!r}") from None
+
+
+@dataclass
+class Config:
+    """Service settings. Empty DATABASE_URL means the embedded SQLite file in the instance folder."""
+
+    DATABASE_URL: str = field(default_factory=lambda: os.environ.get("KEPU_DATABASE_URL", ""))
+    REDIS_URL: str = field(default_factory=lambda: os.environ.get("KEPU_REDIS_URL", ""))
+    SECRET_KEY: str = field(
+        default_factory=lambda: os.environ.get("KEPU_SECRET_KEY") or secrets.token_hex(32)
+    )
+    MAX_CONTENT_LENGTH: int = field(
+        default_factory=lambda: _int("KEPU_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    )
+    SCIENCE_APPROVALS: int = field(default_factory=lambda: _int("KEPU_SCIENCE_APPROVALS", 1))
+    HIGH_RISK_SCIENCE_APPROVALS: int = field(
+        default_factory=lambda: _int("KEPU_HIGH_RISK_SCIENCE_APPROVALS", 2)
+    )
+    HIGH_RISK_THRESHOLD: float = field(
+        default_factory=lambda: _float("KEPU_HIGH_RISK_THRESHOLD", 0.7)
+    )
+    PRESCREEN_MODEL: str = field(default_factory=lambda: os.environ.get("KEPU_PRESCREEN_MODEL", ""))
+    TESTING: bool = False
+
+    def as_flask(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+@dataclass
+class TestConfig(Config):
+    """Settings for tests: the database URL is always given by the test fixture."""
+
+    SECRET_KEY: str = "test-secret"
+    TESTING: bool = True

@@ -1,0 +1,321 @@
+"""Writing and reviewing articles: create, edit, and every state-machine action."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from review.exceptions import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
+from review.models import AUDIENCES, KINDS, Article, AuditEvent, Revision, utcnow
+from review.sanitize import content_hash, html_to_text, sanitize_html
+from review.services.people import Actor
+from review.states import (
+    EDITABLE_STATES,
+    TRANSITIONS,
+    Action,
+    Guard,
+    ReasonCode,
+    Role,
+    State,
+    allowed_actions,
+)
+
+if TYPE_CHECKING:
+    from review.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE = 200
+MAX_TOPICS = 10
+MAX_TOPIC_LEN = 30
+MAX_REASON = 5000
+STAFF_ROLES = frozenset({Role.POLITICAL_REVIEWER, Role.SCIENCE_REVIEWER, Role.EDITOR, Role.ADMIN})
+
+
+def can_view(actor: Actor, article: Article) -> bool:
+    """Authors see their own work, staff see everything, anyone sees what is published."""
+    return (
+        article.author_id == actor.id
+        or bool(actor.roles & STAFF_ROLES)
+        or article.state == State.PUBLISHED
+    )
+
+
+def load_visible(session: Session, actor: Actor, article_id: int) -> Article:
+    """The article if the actor may see it; NotFound otherwise (never leak existence)."""
+    article = session.get(Article, article_id)
+    if article is None or not can_view(actor, article):
+        raise NotFound(f"文章 {article_id} 不存在")
+    return article
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("标题不能为空", details={"field": "title"})
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(f"标题不能超过 {MAX_TITLE} 个字符", details={"field": "title"})
+    return title
+
+
+def _clean_topics(topics: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for topic in topics:
+        topic = topic.strip()
+        if not topic or len(topic) > MAX_TOPIC_LEN:
+            raise InvalidInput(
+                f"主题不能为空，且不超过 {MAX_TOPIC_LEN} 个字符", details={"field": "topics"}
+            )
+        if topic not in cleaned:
+            cleaned.append(topic)
+    if len(cleaned) > MAX_TOPICS:
+        raise InvalidInput(f"主题最多 {MAX_TOPICS} 个", details={"field": "topics"})
+    return cleaned
+
+
+def _clean_audiences(audiences: list[str]) -> list[str]:
+    unknown = [a for a in audiences if a not in AUDIENCES]
+    if unknown:
+        raise InvalidInput(
+            f"未知的目标受众：{'、'.join(unknown)}（可选：{'、'.join(AUDIENCES)}）",
+            details={"field": "audiences"},
+        )
+    return [a for a in AUDIENCES if a in audiences]
+
+
+def _add_revision(session: Session, article: Article, actor: Actor, title: str, html: str) -> bool:
+    """Append a revision if the text changed; returns whether one was added."""
+    clean_html = sanitize_html(html)
+    digest = content_hash(title, clean_html)
+    current = article.current_revision
+    if current is not None and current.content_hash == digest:
+        return False
+    number = (current.number + 1) if current is not None else 1
+    revision = Revision(
+        article_id=article.id,
+        number=number,
+        title=title,
+        body_html=clean_html,
+        body_text=html_to_text(clean_html),
+        content_hash=digest,
+        author_id=actor.id,
+    )
+    session.add(revision)
+    session.flush()
+    article.current_revision = revision
+    return True
+
+
+def create_article(
+    db: Database,
+    actor: Actor,
+    *,
+    title: str,
+    body_html: str,
+    topics: list[str] | None = None,
+    audiences: list[str] | None = None,
+    kind: str = "article",
+) -> int:
+    """A writer starts a draft; returns the new article's id."""
+    if not actor.has(Role.WRITER):
+        raise NotAllowed("只有作者（writer）可以创建文章")
+    if kind not in KINDS:
+        raise InvalidInput(f"未知的文章类型：{kind}", details={"field": "kind"})
+    title = _clean_title(title)
+    topic_list = _clean_topics(topics or [])
+    audience_list = _clean_audiences(audiences or [])
+    with db.write() as s:
+        article = Article(
+            kind=kind,
+            title=title,
+            state=State.DRAFT,
+            topics=topic_list,
+            audiences=audience_list,
+            author_id=actor.id,
+            society_id=actor.society_id,
+        )
+        s.add(article)
+        s.flush()
+        _add_revision(s, article, actor, title, body_html)
+        return article.id
+
+
+def edit_article(
+    db: Database,
+    actor: Actor,
+    article_id: int,
+    *,
+    version: int,
+    title: str | None = None,
+    body_html: str | None = None,
+    topics: list[str] | None = None,
+    audiences: list[str] | None = None,
+) -> None:
+    """The author edits a draft or an article sent back for changes; text edits add a revision."""
+    try:
+        with db.write() as s:
+            article = load_visible(s, actor, article_id)
+            if article.author_id != actor.id:
+                raise NotAllowed("只有作者本人可以修改文章")
+            _check_version(article, version)
+            if article.state not in EDITABLE_STATES:
+                raise InvalidTransition(
+                    f"文章处于“{article.state}”状态，不能修改（仅草稿或退回修改状态可改）"
+                )
+            current = article.current_revision
+            assert current is not None
+            new_title = _clean_title(title) if title is not None else current.title
+            new_html = body_html if body_html is not None else current.body_html
+            if topics is not None:
+                article.topics = _clean_topics(topics)
+            if audiences is not None:
+                article.audiences = _clean_audiences(audiences)
+            _add_revision(s, article, actor, new_title, new_html)
+            article.title = new_title
+            article.updated_at = utcnow()
+            article.version += 1
+    except StaleDataError as exc:
+        raise StaleVersion("文章刚被他人修改，请刷新后重试") from exc
+
+
+def _check_version(article: Article, version: int) -> None:
+    if version != article.version:
+        raise StaleVersion(
+            f"文章版本已变为 {article.version}（你提交的是 {version}），请刷新后重试",
+            details={"current_version": article.version},
+        )
+
+
+def _round_approvals(session: Session, article: Article, stage: State) -> list[int]:
+    """Ids of users who approved the article at a stage in the current review round."""
+    return list(
+        session.scalars(
+            select(AuditEvent.actor_id).where(
+                AuditEvent.article_id == article.id,
+                AuditEvent.review_round == article.review_round,
+                AuditEvent.action == Action.APPROVE,
+                AuditEvent.from_state == stage,
+            )
+        )
+    )
+
+
+def _clean_reason(
+    reason_code: str | None, reason: str | None, required: bool
+) -> tuple[str | None, str | None]:
+    if reason_code is not None and reason_code not in {c.value for c in ReasonCode}:
+        raise InvalidInput(
+            f"未知的原因代码：{reason_code}（可选：{', '.join(c.value for c in ReasonCode)}）",
+            code="invalid_reason",
+            details={"field": "reason_code"},
+        )
+    reason = reason.strip() if reason else None
+    if reason and len(reason) > MAX_REASON:
+        raise InvalidInput(f"原因说明不能超过 {MAX_REASON} 个字符", code="invalid_reason")
+    if required and (reason_code is None or not reason):
+        raise InvalidInput(
+            "此操作需要原因代码（reason_code）和书面说明（reason）",
+            code="reason_required",
+            details={"field": "reason_code" if reason_code is None else "reason"},
+        )
+    return reason_code, reason
+
+
+def perform(
+    db: Database,
+    actor: Actor,
+    article_id: int,
+    action: str,
+    *,
+    version: int,
+    reason_code: str | None = None,
+    reason: str | None = None,
+    default_science_approvals: int = 1,
+) -> str:
+    """Apply one state-machine action in one transaction; returns the new state."""
+    try:
+        act = Action(action)
+    except ValueError:
+        raise NotFound(f"未知操作：{action}") from None
+    try:
+        with db.write() as s:
+            article = load_visible(s, actor, article_id)
+            return _apply(
+                s, actor, article, act, version, reason_code, reason, default_science_approvals
+            )
+    except StaleDataError as exc:
+        raise StaleVersion("文章刚被他人处理，请刷新后重试") from exc
+
+
+def _apply(
+    s: Session,
+    actor: Actor,
+    article: Article,
+    action: Action,
+    version: int,
+    reason_code: str | None,
+    reason: str | None,
+    default_science_approvals: int,
+) -> str:
+    _check_version(article, version)
+    state = State(article.state)
+    rule = TRANSITIONS.get((state, action))
+    if rule is None:
+        allowed = ", ".join(a.value for a in allowed_actions(state)) or "无"
+        raise InvalidTransition(
+            f"文章当前状态为 {state.value}，不能执行 {action.value}（可执行：{allowed}）"
+        )
+    if rule.role is not None and not actor.has(rule.role):
+        raise NotAllowed(f"执行 {action.value} 需要角色 {rule.role.value}")
+    to = rule.to
+    for guard in rule.guards:
+        if guard is Guard.AUTHOR_ONLY and article.author_id != actor.id:
+            raise NotAllowed("只有作者本人可以执行此操作")
+        if guard is Guard.NOT_AUTHOR and article.author_id == actor.id:
+            raise NotAllowed("不能审核或发布自己的文章", code="own_article")
+        if guard is Guard.OTHER_THAN_POLITICAL:
+            if actor.id in _round_approvals(s, article, State.POLITICAL_REVIEW):
+                raise NotAllowed(
+                    "政治性审核与科学性审核须由不同的人签署", code="separation_of_duties"
+                )
+            if actor.id in _round_approvals(s, article, State.SCIENCE_REVIEW):
+                raise NotAllowed("你已批准过此版本", code="already_approved")
+        if guard is Guard.ENOUGH_SCIENCE_APPROVALS:
+            done = len(set(_round_approvals(s, article, State.SCIENCE_REVIEW))) + 1
+            if done < article.required_science_approvals:
+                to = state  # stays in science review until enough experts approved
+    reason_code, reason = _clean_reason(reason_code, reason, rule.reason_required)
+
+    if action is Action.SUBMIT:
+        article.review_round += 1
+        article.required_science_approvals = default_science_approvals
+    if to is State.PUBLISHED:
+        article.published_at = utcnow()
+    s.add(
+        AuditEvent(
+            article_id=article.id,
+            actor_id=actor.id,
+            action=action,
+            from_state=state,
+            to_state=to,
+            reason_code=reason_code,
+            reason=reason,
+            revision_id=article.current_revision_id,
+            review_round=article.review_round,
+        )
+    )
+    article.state = to
+    article.updated_at = utcnow()
+    article.version += 1
+    s.flush()
+    log.info("article %s: %s by user %s, %s -> %s", article.id, action, actor.id, state, to)
+    return to.value
+
+
+def count_articles(db: Database) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(Article)) or 0
