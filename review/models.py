@@ -72,10 +72,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
 
     society: Mapped[Society | None] = relationship(lazy="joined")
-    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    expertise_rows: Mapped[list[UserExpertise]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan")
+    expertise_rows: Mapped[list[UserExpertise]] = relationship(cascade="all, delete-orphan")
 
     @property
     def roles(self) -> set[str]:

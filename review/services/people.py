@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from review.exceptions import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from review.models import ApiToken, Society, User, UserExpertise, UserRole, utcnow
@@ -145,7 +146,18 @@ def authenticate_token(db: Database, token: str) -> Actor:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise AuthenticationFailed("API 令牌无效")
     with db.read() as s:
-        row = s.scalar(select(ApiToken).where(ApiToken.digest == _digest(token)))
+        row = (
+            s.scalars(
+                select(ApiToken)
+                .options(
+                    joinedload(ApiToken.user).joinedload(User.role_rows),
+                    joinedload(ApiToken.user).joinedload(User.expertise_rows),
+                )
+                .where(ApiToken.digest == _digest(token))
+            )
+            .unique()
+            .first()
+        )
         if row is None or row.revoked_at is not None or not row.user.is_active:
             raise AuthenticationFailed("API 令牌无效或已吊销")
         return actor_of(row.user)
