@@ -7,8 +7,15 @@ from pathlib import Path
 
 from flask import Flask
 
+from app import security
+from app.api import api
+from app.commands import register_commands
 from app.config import Config
+from app.errors import register_error_handlers
+from app.public import public
 from review.db import Database
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -22,15 +29,8 @@ def create_app(config: Config | None = None) -> Flask:
         db_path = Path(app.instance_path) / "kepu.sqlite"
         app.config["DATABASE_URL"] = f"sqlite:///{db_path}"
     app.extensions["kepu.db"] = Database(app.config["DATABASE_URL"])
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-
-    from app import security
-    from app.api import api
-    from app.commands import register_commands
-    from app.errors import register_error_handlers
-    from app.public import public
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     security.init_app(app)
     register_error_handlers(app)

@@ -18,7 +18,7 @@ def build_spec() -> dict:
     spec = APISpec(
         title="kepu-review API",
         version="1",
-        openapi_version="3.0.3",
+        openapi_version="3.1.0",
         info={"description": "科普内容审核与科学辟谣服务 JSON API"},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

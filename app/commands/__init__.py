@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.commands import db, demo, people
+from app.commands import db, demo, docs, people
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -15,4 +15,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(people.users_cli)
     app.cli.add_command(people.societies_cli)
     app.cli.add_command(demo.demo_command)
+    app.cli.add_command(docs.docs_cli)
     # prescreen: registered once classifiers land
