@@ -1,0 +1,1 @@
+"""Misinformation pre-screener: pure text-in, result-out (no Flask, no database)."""
