@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import security
+from app import background, security
 from app.api import api
 from app.commands import register_commands
 from app.config import Config
@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     security.init_app(app)
+    background.init_app(app)
     register_error_handlers(app)
     app.register_blueprint(api)
     app.register_blueprint(public)

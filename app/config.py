@@ -46,6 +46,23 @@ class Config:
     HIGH_RISK_THRESHOLD: float = field(
         default_factory=lambda: _float("KEPU_HIGH_RISK_THRESHOLD", 0.7)
     )
+    POLITICAL_SLA_DAYS: int = field(default_factory=lambda: _int("KEPU_POLITICAL_SLA_DAYS", 2))
+    SCIENCE_SLA_DAYS: int = field(default_factory=lambda: _int("KEPU_SCIENCE_SLA_DAYS", 5))
+    FINAL_SLA_DAYS: int = field(default_factory=lambda: _int("KEPU_FINAL_SLA_DAYS", 2))
+    REMIND_HOURS_BEFORE_DUE: int = field(
+        default_factory=lambda: _int("KEPU_REMIND_HOURS_BEFORE_DUE", 24)
+    )
+    SMTP_URL: str = field(default_factory=lambda: os.environ.get("KEPU_SMTP_URL", ""))
+    MAIL_FROM: str = field(
+        default_factory=lambda: os.environ.get("KEPU_MAIL_FROM", "kepu-review@localhost")
+    )
+    QUEUES: str = field(default_factory=lambda: os.environ.get("KEPU_QUEUES", "kepu"))
+    JOB_TIMEOUT: int = field(default_factory=lambda: _int("KEPU_JOB_TIMEOUT", 300))
+    JOB_STALE_SECONDS: int = field(default_factory=lambda: _int("KEPU_JOB_STALE_SECONDS", 90))
+    JOB_RETRY_INTERVALS: str = field(
+        default_factory=lambda: os.environ.get("KEPU_JOB_RETRY_INTERVALS", "5,30,120")
+    )
+    JOB_PLUGINS: str = field(default_factory=lambda: os.environ.get("KEPU_JOB_PLUGINS", ""))
     PRESCREEN_MODEL: str = field(default_factory=lambda: os.environ.get("KEPU_PRESCREEN_MODEL", ""))
     TESTING: bool = False
 
@@ -56,6 +73,8 @@ class Config:
 @dataclass
 class TestConfig(Config):
     """Settings for tests: the database URL is always given by the test fixture."""
+
+    __test__ = False  # not a pytest test class
 
     SECRET_KEY: str = "test-secret"
     TESTING: bool = True

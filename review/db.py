@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -54,21 +55,30 @@ class Database:
             self.read_engine = self.write_engine
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._pid = os.getpid()
+
+    def _after_fork(self) -> None:
+        """A forked child (an RQ work horse) must not reuse the parent's pooled connections."""
+        if os.getpid() != self._pid:
+            self._pid = os.getpid()
+            self.write_engine.dispose(close=False)
+            if self.read_engine is not self.write_engine:
+                self.read_engine.dispose(close=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commits on success, rolls back on any error."""
+        self._after_fork()
         with self._write() as session, session.begin():
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only session; anything it would write is rolled back."""
+        """A session for reading; closing it rolls back anything it would have written and
+        leaves loaded objects usable (detached, attributes kept)."""
+        self._after_fork()
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def dispose(self) -> None:
         self.write_engine.dispose()

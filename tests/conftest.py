@@ -25,16 +25,10 @@ from review.services.people import Actor
 PG_URL = os.environ.get("KEPU_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 TABLES = [
-    "comments",
-    "audit_events",
-    "revisions",
-    "articles",
-    "api_tokens",
-    "user_expertise",
-    "user_roles",
-    "users",
-    "societies",
-]
+    "comments", "audit_events", "prescreens", "assignments", "notifications", "outbox",
+    "webhook_subscriptions", "revisions", "articles", "api_tokens", "user_expertise",
+    "user_roles", "users", "societies",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +70,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
     return url
 
 
+@pytest.fixture(scope="session")
+def prescreen_model(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The default pre-screener, trained once per test session from the project's own corpus."""
+    from classifiers.prescreen import load_default
+
+    path = tmp_path_factory.mktemp("model") / "prescreen.joblib"
+    load_default(path)
+    assert path.exists()
+    return path
+
+
 @pytest.fixture
-def app(database_url: str):  # type: ignore[no-untyped-def]
-    app = create_app(TestConfig(DATABASE_URL=database_url))
+def app(database_url: str, prescreen_model):  # type: ignore[no-untyped-def]
+    app = create_app(TestConfig(DATABASE_URL=database_url, PRESCREEN_MODEL=str(prescreen_model)))
     yield app
     app.extensions["kepu.db"].dispose()
 
@@ -129,8 +134,10 @@ def make_user(db: Database):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def make_article(db: Database, make_user):  # type: ignore[no-untyped-def]
-    """Builder: make_article(author=..., state="science_review") walks it there via services."""
+def make_article(app, db: Database, make_user):  # type: ignore[no-untyped-def]
+    """Builder: make_article(author=..., state="science_review") walks it there via services,
+    running the background jobs each step records, as the web app does after a request."""
+    from workflows import runner
 
     def build(author: Person | None = None, state: str = "draft", **overrides: Any) -> int:
         author = author or make_user("writer")
@@ -161,6 +168,7 @@ def make_article(db: Database, make_user):  # type: ignore[no-untyped-def]
         for version, (action, who) in enumerate(path, start=1):
             actor = who.actor if isinstance(who, Person) else make_user(who).actor
             articles.perform(db, actor, article_id, action, version=version)
+            runner.run_inline(app.extensions["kepu.jobs"])
         return article_id
 
     return build

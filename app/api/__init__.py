@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from app.api import articles, comments, openapi, tokens
+from app.api import admin, articles, comments, notifications, openapi, tokens
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-for module in (articles, comments, tokens, openapi):
+for module in (articles, comments, notifications, tokens, admin, openapi):
     api.register_blueprint(module.bp)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 
 from app.api.auth import current_actor
 from app.api.body import int_arg, parse_body
-from app.api.schemas import ActionRequest, ArticleCreate, ArticleEdit
-from app.extensions import get_db
-from review.services import articles, queries
+from app.api.schemas import ActionRequest, ArticleCreate, ArticleEdit, AssignmentCreate
+from app.extensions import get_db, get_policy
+from review.services import articles, assignments, queries
 
 bp = Blueprint("articles", __name__)
 
@@ -40,7 +40,7 @@ def create_article():  # type: ignore[no-untyped-def]
         topics=data.topics,
         audiences=list(data.audiences),
     )
-    response = jsonify(queries.get_article(db, actor, article_id))
+    response = jsonify(queries.get_article(db, actor, article_id, get_policy()))
     response.status_code = 201
     response.headers["Location"] = url_for(".get_article", article_id=article_id)
     return response
@@ -77,7 +77,7 @@ def edit_article(article_id: int):  # type: ignore[no-untyped-def]
         topics=data.topics,
         audiences=list(data.audiences) if data.audiences is not None else None,
     )
-    return jsonify(queries.get_article(db, actor, article_id))
+    return jsonify(queries.get_article(db, actor, article_id, get_policy()))
 
 
 @bp.post("/articles/<int:article_id>/actions/<action>")
@@ -111,9 +111,9 @@ def act(article_id: int, action: str):  # type: ignore[no-untyped-def]
         version=data.version,
         reason_code=data.reason_code,
         reason=data.reason,
-        default_science_approvals=current_app.config["SCIENCE_APPROVALS"],
+        policy=get_policy(),
     )
-    return jsonify(queries.get_article(db, actor, article_id))
+    return jsonify(queries.get_article(db, actor, article_id, get_policy()))
 
 
 @bp.get("/articles/<int:article_id>")
@@ -129,7 +129,7 @@ def get_article(article_id: int):  # type: ignore[no-untyped-def]
         200: {content: {application/json: {schema: ArticleOut}}}
         404: {content: {application/json: {schema: ErrorOut}}}
     """
-    return jsonify(queries.get_article(get_db(), current_actor(), article_id))
+    return jsonify(queries.get_article(get_db(), current_actor(), article_id, get_policy()))
 
 
 @bp.get("/articles")
@@ -209,3 +209,28 @@ def diff(article_id: int):  # type: ignore[no-untyped-def]
     return jsonify(
         queries.revision_diff(get_db(), actor, article_id, int_arg("from", 1), int_arg("to", 1))
     )
+
+
+@bp.post("/articles/<int:article_id>/assignments")
+def reassign(article_id: int):  # type: ignore[no-untyped-def]
+    """Hand the current review stage to another reviewer.
+    ---
+    post:
+      tags: [articles]
+      summary: 编辑改派当前审核环节的审核人（如逾期）
+      security: [{bearer: []}]
+      parameters: [{in: path, name: article_id, required: true, schema: {type: integer}}]
+      requestBody:
+        content: {application/json: {schema: AssignmentCreate}}
+      responses:
+        201: {description: 已改派}
+        403: {content: {application/json: {schema: ErrorOut}}}
+        409: {content: {application/json: {schema: ErrorOut}}}
+        422: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    data = parse_body(AssignmentCreate)
+    result = assignments.reassign(
+        get_db(), actor, article_id, reviewer_id=data.reviewer_id, policy=get_policy()
+    )
+    return jsonify(result), 201

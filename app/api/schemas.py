@@ -51,6 +51,15 @@ class LoginRequest(Strict):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class AssignmentCreate(Strict):
+    reviewer_id: int = Field(ge=1)
+
+
+class WebhookCreate(Strict):
+    url: str = Field(min_length=8, max_length=500)
+    events: list[Literal["article.published", "article.retracted"]] | None = None
+
+
 class TokenOut(BaseModel):
     token: str
 

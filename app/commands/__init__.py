@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.commands import db, demo, docs, people
+from app.commands import db, demo, docs, jobs, people
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -16,4 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(people.societies_cli)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(docs.docs_cli)
+    app.cli.add_command(jobs.jobs_cli)
+    app.cli.add_command(jobs.worker_command)
+    app.cli.add_command(jobs.dispatcher_command)
     # prescreen: registered once classifiers land

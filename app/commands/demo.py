@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.extensions import get_db
 from review.demo import load_demo
 from review.exceptions import DomainError
+from workflows import context, runner
 
 
 @click.command("demo")
@@ -18,6 +20,13 @@ def demo_command() -> None:
         result = load_demo(get_db(), progress=lambda msg: click.echo(f"  · {msg}"))
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
+    ctx = current_app.extensions["kepu.jobs"]
+    if not ctx.redis_url:  # embedded mode: run the pre-screens and assignments now
+        context.configure(ctx)
+        for _ in range(20):
+            if not runner.run_inline(ctx, limit=200):
+                break
+        click.echo("  · 预审、指派与通知任务已执行")
     click.echo("示例数据已加载。" if result.created else "示例数据已存在，未重复加载。")
     click.echo("示例账号（邮箱 / 密码 / 角色 / API 令牌）：")
     for email, password, roles, token in result.credentials:

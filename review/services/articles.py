@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from review import outbox
 from review.exceptions import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
-from review.models import AUDIENCES, KINDS, Article, AuditEvent, Revision, utcnow
+from review.models import (
+    AUDIENCES,
+    KINDS,
+    Article,
+    Assignment,
+    AuditEvent,
+    Prescreen,
+    Revision,
+    utcnow,
+)
+from review.policy import ReviewPolicy
 from review.sanitize import content_hash, html_to_text, sanitize_html
 from review.services.people import Actor
+from review.services.prescreens import latest_prescreen
 from review.states import (
     EDITABLE_STATES,
+    STAGE_ROLES,
     TRANSITIONS,
     Action,
     Guard,
@@ -28,6 +42,7 @@ if TYPE_CHECKING:
     from review.db import Database
 
 log = logging.getLogger(__name__)
+DEFAULT_POLICY = ReviewPolicy()
 
 MAX_TITLE = 200
 MAX_TOPICS = 10
@@ -234,7 +249,7 @@ def perform(
     version: int,
     reason_code: str | None = None,
     reason: str | None = None,
-    default_science_approvals: int = 1,
+    policy: ReviewPolicy = DEFAULT_POLICY,
 ) -> str:
     """Apply one state-machine action in one transaction; returns the new state."""
     try:
@@ -244,9 +259,7 @@ def perform(
     try:
         with db.write() as s:
             article = load_visible(s, actor, article_id)
-            return _apply(
-                s, actor, article, act, version, reason_code, reason, default_science_approvals
-            )
+            return _apply(s, actor, article, act, version, reason_code, reason, policy)
     except StaleDataError as exc:
         raise StaleVersion("文章刚被他人处理，请刷新后重试") from exc
 
@@ -259,7 +272,7 @@ def _apply(
     version: int,
     reason_code: str | None,
     reason: str | None,
-    default_science_approvals: int,
+    policy: ReviewPolicy,
 ) -> str:
     _check_version(article, version)
     state = State(article.state)
@@ -272,6 +285,11 @@ def _apply(
     if rule.role is not None and not actor.has(rule.role):
         raise NotAllowed(f"执行 {action.value} 需要角色 {rule.role.value}")
     to = rule.to
+
+    @cache
+    def science_approvers() -> frozenset[int]:
+        return frozenset(_round_approvals(s, article, State.SCIENCE_REVIEW))
+
     for guard in rule.guards:
         if guard is Guard.AUTHOR_ONLY and article.author_id != actor.id:
             raise NotAllowed("只有作者本人可以执行此操作")
@@ -282,38 +300,103 @@ def _apply(
                 raise NotAllowed(
                     "政治性审核与科学性审核须由不同的人签署", code="separation_of_duties"
                 )
-            if actor.id in _round_approvals(s, article, State.SCIENCE_REVIEW):
+            if actor.id in science_approvers():
                 raise NotAllowed("你已批准过此版本", code="already_approved")
         if guard is Guard.ENOUGH_SCIENCE_APPROVALS:
-            done = len(set(_round_approvals(s, article, State.SCIENCE_REVIEW))) + 1
-            if done < article.required_science_approvals:
+            done = len(science_approvers()) + 1
+            if done < required_science_approvals(s, article, policy):
                 to = state  # stays in science review until enough experts approved
     reason_code, reason = _clean_reason(reason_code, reason, rule.reason_required)
 
     if action is Action.SUBMIT:
         article.review_round += 1
-        article.required_science_approvals = default_science_approvals
+        article.required_science_approvals = policy.science_approvals
     if to is State.PUBLISHED:
         article.published_at = utcnow()
-    s.add(
-        AuditEvent(
-            article_id=article.id,
-            actor_id=actor.id,
-            action=action,
-            from_state=state,
-            to_state=to,
-            reason_code=reason_code,
-            reason=reason,
-            revision_id=article.current_revision_id,
-            review_round=article.review_round,
-        )
+    event = AuditEvent(
+        article_id=article.id,
+        actor_id=actor.id,
+        action=action,
+        from_state=state,
+        to_state=to,
+        reason_code=reason_code,
+        reason=reason,
+        revision_id=article.current_revision_id,
+        review_round=article.review_round,
     )
+    s.add(event)
     article.state = to
     article.updated_at = utcnow()
     article.version += 1
     s.flush()
+    _close_assignments(s, article, state, to, actor)
+    _record_jobs(s, article, event, state, to)
     log.info("article %s: %s by user %s, %s -> %s", article.id, action, actor.id, state, to)
     return to.value
+
+
+def required_science_approvals(
+    session: Session,
+    article: Article,
+    policy: ReviewPolicy,
+    *,
+    loaded: tuple[Prescreen | None] | None = None,
+) -> int:
+    """Expert approvals this article needs now: more when its current revision is high risk."""
+    prescreen = (
+        loaded[0] if loaded is not None else latest_prescreen(session, article.current_revision_id)
+    )
+    needed = policy.science_approvals_for(prescreen.risk if prescreen else None)
+    return max(needed, article.required_science_approvals)
+
+
+def _close_assignments(s: Session, article: Article, src: State, to: State, actor: Actor) -> None:
+    """When a stage is decided, the decider's assignment is done and the others are closed."""
+    if src not in STAGE_ROLES or src == to:
+        if src == to:  # a science approval below the required count: only the approver is done
+            for a in _open_assignments(s, article, src):
+                if a.reviewer_id == actor.id:
+                    a.status, a.closed_at = "done", utcnow()
+        return
+    for a in _open_assignments(s, article, src):
+        a.status = "done" if a.reviewer_id == actor.id else "closed"
+        a.closed_at = utcnow()
+
+
+def _open_assignments(s: Session, article: Article, stage: State) -> list[Assignment]:
+    return list(
+        s.scalars(
+            select(Assignment).where(
+                Assignment.article_id == article.id,
+                Assignment.review_round == article.review_round,
+                Assignment.stage == stage,
+                Assignment.status == "open",
+            )
+        )
+    )
+
+
+def _record_jobs(s: Session, article: Article, event: AuditEvent, src: State, to: State) -> None:
+    """Outbox rows for what must follow this transition (same transaction)."""
+    if src == State.DRAFT or (src == State.CHANGES_REQUESTED and to == State.POLITICAL_REVIEW):
+        outbox.add_job(
+            s,
+            outbox.PRESCREEN_REVISION,
+            {"revision_id": article.current_revision_id},
+            key=f"prescreen:{article.current_revision_id}",
+        )
+    if to in STAGE_ROLES and to != src:
+        outbox.add_job(
+            s,
+            outbox.ASSIGN_REVIEWERS,
+            {"article_id": article.id, "stage": to.value, "review_round": article.review_round},
+            key=f"assign:{article.id}:{article.review_round}:{to.value}",
+        )
+    outbox.add_job(s, outbox.NOTIFY_TRANSITION, {"event_id": event.id}, key=f"notify:{event.id}")
+    if to in (State.PUBLISHED, State.RETRACTED):
+        outbox.add_job(
+            s, outbox.DELIVER_WEBHOOKS, {"event_id": event.id}, key=f"webhook:{event.id}"
+        )
 
 
 def count_articles(db: Database) -> int:

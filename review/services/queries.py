@@ -10,9 +10,16 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from review.exceptions import InvalidInput, NotFound
-from review.models import Article, AuditEvent, Revision, User
-from review.services.articles import STAFF_ROLES, load_visible
+from review.models import Article, Assignment, AuditEvent, Prescreen, Revision, User, utcnow
+from review.policy import ReviewPolicy
+from review.services.articles import (
+    DEFAULT_POLICY,
+    STAFF_ROLES,
+    load_visible,
+    required_science_approvals,
+)
 from review.services.people import Actor
+from review.services.prescreens import latest_prescreen, prescreen_view
 from review.states import STAGE_ROLES, Action, State, allowed_actions
 
 if TYPE_CHECKING:
@@ -70,14 +77,22 @@ def _article_query():  # type: ignore[no-untyped-def]
     )
 
 
-def article_view(session: Session, article: Article) -> dict[str, Any]:
-    """The full article: current revision, approvals needed and history (two queries)."""
+def article_view(
+    session: Session, article: Article, policy: ReviewPolicy = DEFAULT_POLICY
+) -> dict[str, Any]:
+    """The full article: revision, pre-screen, approvals, assignments and history."""
     revision = article.current_revision
     history = session.scalars(
         select(AuditEvent)
         .options(joinedload(AuditEvent.actor))
         .where(AuditEvent.article_id == article.id)
         .order_by(AuditEvent.id)
+    ).all()
+    prescreen = latest_prescreen(session, article.current_revision_id)
+    assignments = session.scalars(
+        select(Assignment)
+        .where(Assignment.article_id == article.id, Assignment.review_round == article.review_round)
+        .order_by(Assignment.id)
     ).all()
     science_approvals = {
         e.actor_id
@@ -103,25 +118,45 @@ def article_view(session: Session, article: Article) -> dict[str, Any]:
             ),
             "review_round": article.review_round,
             "science_approvals": {
-                "required": article.required_science_approvals,
+                "required": required_science_approvals(
+                    session, article, policy, loaded=(prescreen,)
+                ),
                 "received": len(science_approvals),
             },
             "allowed_actions": [a.value for a in allowed_actions(State(article.state))],
             "created_at": iso(article.created_at),
+            "prescreen": prescreen_view(session, article.current_revision_id, loaded=(prescreen,)),
+            "assignments": [assignment_view(a) for a in assignments],
             "history": [event_view(e) for e in history],
         }
     )
     return view
 
 
-def get_article(db: Database, actor: Actor, article_id: int) -> dict[str, Any]:
+def assignment_view(a: Assignment) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": a.id,
+        "stage": a.stage,
+        "reviewer": user_ref(a.reviewer),
+        "status": a.status,
+        "assigned_at": iso(a.assigned_at),
+        "due_at": iso(a.due_at),
+        "overdue": a.status == "open" and a.due_at < now,
+        "escalated": a.escalated_at is not None,
+    }
+
+
+def get_article(
+    db: Database, actor: Actor, article_id: int, policy: ReviewPolicy = DEFAULT_POLICY
+) -> dict[str, Any]:
     """One article as the actor may see it."""
     with db.read() as s:
         article = s.scalar(_article_query().where(Article.id == article_id))
         if article is None:
             raise NotFound(f"文章 {article_id} 不存在")
         load_visible(s, actor, article_id)
-        return article_view(s, article)
+        return article_view(s, article, policy)
 
 
 def _visible_clause(actor: Actor):  # type: ignore[no-untyped-def]
@@ -171,7 +206,8 @@ def list_articles(
 
 
 def review_queue(db: Database, actor: Actor, *, limit: int = 100) -> dict[str, Any]:
-    """What awaits the actor: articles in the stages their roles review, never their own."""
+    """What awaits the actor, never their own articles: first what is assigned to them, then
+    articles whose pre-screened topics match their declared expertise, then oldest first."""
     stages = [stage for stage, role in STAGE_ROLES.items() if actor.has(role)]
     if not stages:
         return {"items": [], "total": 0}
@@ -189,10 +225,41 @@ def review_queue(db: Database, actor: Actor, *, limit: int = 100) -> dict[str, A
     )
     with db.read() as s:
         rows = s.scalars(
-            _article_query().where(where).order_by(Article.updated_at, Article.id).limit(limit)
+            _article_query().where(where).order_by(Article.updated_at, Article.id).limit(500)
         ).all()
         total = s.scalar(select(func.count()).select_from(Article).where(where)) or 0
-        return {"items": [summary_view(a) for a in rows], "total": total}
+        revision_ids = [a.current_revision_id for a in rows if a.current_revision_id]
+        topics: dict[int, set[str]] = {}
+        for revision_id, found in s.execute(
+            select(Prescreen.revision_id, Prescreen.topics)
+            .where(Prescreen.revision_id.in_(revision_ids))
+            .order_by(Prescreen.id)
+        ):
+            topics[revision_id] = {t.get("code") for t in found if isinstance(t, dict)}
+        mine = set(
+            s.scalars(
+                select(Assignment.article_id).where(
+                    Assignment.reviewer_id == actor.id,
+                    Assignment.status == "open",
+                    Assignment.article_id.in_([a.id for a in rows]),
+                )
+            )
+        )
+
+        def rank(article: Article) -> tuple[int, int]:
+            matched = len(topics.get(article.current_revision_id or 0, set()) & actor.expertise)
+            return (0 if article.id in mine else 1, -matched)
+
+        ordered = sorted(rows, key=rank)[:limit]  # stable: keeps oldest-first within a rank
+        items = []
+        for article in ordered:
+            item = summary_view(article)
+            item["assigned_to_me"] = article.id in mine
+            item["topics_matched"] = sorted(
+                topics.get(article.current_revision_id or 0, set()) & actor.expertise
+            )
+            items.append(item)
+        return {"items": items, "total": total}
 
 
 def revision_list(db: Database, actor: Actor, article_id: int) -> list[dict[str, Any]]:
@@ -241,3 +308,9 @@ def revision_diff(
             lineterm="",
         )
         return {"from": a.number, "to": b.number, "diff": "\n".join(lines)}
+
+
+def current_revision_id(db: Database, article_id: int) -> int | None:
+    """Id of the revision currently under review (no visibility check: for jobs)."""
+    with db.read() as s:
+        return s.scalar(select(Article.current_revision_id).where(Article.id == article_id))

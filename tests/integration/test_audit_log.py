@@ -35,4 +35,4 @@ def test_audit_events_cannot_be_updated_or_deleted(db, make_article):
 
 def test_schema_is_managed_by_alembic(db):
     with db.read() as s:
-        assert s.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        assert s.scalar(text("SELECT version_num FROM alembic_version")) == "0002"

@@ -30,4 +30,6 @@ def test_refusals_need_a_reason_and_terminal_states_are_final():
 
 
 def test_docs_diagram_matches_the_table():
-    assert mermaid() in DOC.read_text(encoding="utf-8"), "run: kepu docs state-machine > docs/state-machine.md"
+    assert mermaid() in DOC.read_text(encoding="utf-8"), (
+        "run: kepu docs state-machine > docs/state-machine.md"
+    )

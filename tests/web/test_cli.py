@@ -20,9 +20,22 @@ def cli(app):  # type: ignore[no-untyped-def]
 def test_users_create_prints_a_working_token_last(cli, client):
     assert cli("societies", "create", "--code", "hn-med", "--name", "湖南省医学会").exit_code == 0
     result = cli(
-        "users", "create", "--email", "Chen@Example.org", "--name", "陈医生",
-        "--role", "science_reviewer", "--role", "writer", "--society", "hn-med",
-        "--expertise", "medicine_health", "--password-stdin", input="long-enough-pw\n",
+        "users",
+        "create",
+        "--email",
+        "Chen@Example.org",
+        "--name",
+        "陈医生",
+        "--role",
+        "science_reviewer",
+        "--role",
+        "writer",
+        "--society",
+        "hn-med",
+        "--expertise",
+        "medicine_health",
+        "--password-stdin",
+        input="long-enough-pw\n",
     )
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
@@ -30,9 +43,13 @@ def test_users_create_prints_a_working_token_last(cli, client):
     assert me["email"] == "chen@example.org"
     assert me["roles"] == ["science_reviewer", "writer"]
     assert me["expertise"] == ["medicine_health"]
-    r = client.post("/api/v1/tokens", json={"email": "chen@example.org", "password": "long-enough-pw"})
+    r = client.post(
+        "/api/v1/tokens", json={"email": "chen@example.org", "password": "long-enough-pw"}
+    )
     assert r.status_code == 201
-    r = client.post("/api/v1/tokens", json={"email": "chen@example.org", "password": "wrong-password"})
+    r = client.post(
+        "/api/v1/tokens", json={"email": "chen@example.org", "password": "wrong-password"}
+    )
     assert r.status_code == 401
 
 
@@ -41,10 +58,16 @@ def test_users_create_prints_a_working_token_last(cli, client):
     [
         (["--email", "not-an-email", "--name", "x", "--role", "writer"], None, "邮箱格式不正确"),
         (["--email", "a@b.org", "--name", "x", "--role", "wizard"], None, "wizard"),
-        (["--email", "a@b.org", "--name", "x", "--role", "writer", "--society", "nope"], None,
-         "学会不存在"),
-        (["--email", "a@b.org", "--name", "x", "--role", "writer", "--password-stdin"], "short\n",
-         "密码至少"),
+        (
+            ["--email", "a@b.org", "--name", "x", "--role", "writer", "--society", "nope"],
+            None,
+            "学会不存在",
+        ),
+        (
+            ["--email", "a@b.org", "--name", "x", "--role", "writer", "--password-stdin"],
+            "short\n",
+            "密码至少",
+        ),
         (["--email", "a@b.org", "--name", "  ", "--role", "writer"], None, "姓名不能为空"),
     ],
 )
@@ -56,7 +79,10 @@ def test_users_create_rejects_bad_input_clearly(cli, args, input, message):
 
 
 def test_duplicate_email_and_society_are_refused(cli):
-    assert cli("users", "create", "--email", "a@b.org", "--name", "甲", "--role", "writer").exit_code == 0
+    assert (
+        cli("users", "create", "--email", "a@b.org", "--name", "甲", "--role", "writer").exit_code
+        == 0
+    )
     result = cli("users", "create", "--email", "A@b.org", "--name", "乙", "--role", "editor")
     assert result.exit_code != 0 and "已被注册" in result.output
     assert cli("societies", "create", "--code", "x1", "--name", "某学会").exit_code == 0
@@ -76,16 +102,24 @@ def test_demo_loads_once_and_prints_credentials(cli, db, client):
     assert count_articles(db) == n
     editor_line = next(line for line in second.output.splitlines() if "editor@demo.kepu" in line)
     token = editor_line.split()[-1]
-    listing = client.get("/api/v1/articles?per_page=100",
-                         headers={"Authorization": f"Bearer {token}"}).get_json()
+    listing = client.get(
+        "/api/v1/articles?per_page=100", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
     states = {a["state"] for a in listing["items"]}
-    assert {"published", "draft", "political_review", "science_review", "final_review",
-            "changes_requested", "rejected"} <= states
+    assert {
+        "published",
+        "draft",
+        "political_review",
+        "science_review",
+        "final_review",
+        "changes_requested",
+        "rejected",
+    } <= states
 
 
 def test_db_upgrade_is_idempotent(cli):
     result = cli("db", "upgrade")
-    assert result.exit_code == 0 and "0001" in result.output
+    assert result.exit_code == 0 and "0002" in result.output
 
 
 def test_docs_command_prints_the_state_machine(cli):

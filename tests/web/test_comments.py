@@ -14,8 +14,12 @@ def test_reviewer_comments_on_a_sentence_and_author_replies(client, make_user, m
 
     r = client.post(
         f"/api/v1/articles/{article_id}/comments",
-        json={"revision": view["revision"]["id"], "start": start, "end": start + len(sentence),
-              "text": "请说明发热的比例和持续时间"},
+        json={
+            "revision": view["revision"]["id"],
+            "start": start,
+            "end": start + len(sentence),
+            "text": "请说明发热的比例和持续时间",
+        },
         headers=reviewer.auth,
     )
     assert r.status_code == 201, r.get_json()
@@ -24,13 +28,15 @@ def test_reviewer_comments_on_a_sentence_and_author_replies(client, make_user, m
 
     reply = client.post(
         f"/api/v1/articles/{article_id}/comments",
-        json={"parent": comment["id"], "text": "已补充：多在 48 小时内消退"}, headers=author.auth,
+        json={"parent": comment["id"], "text": "已补充：多在 48 小时内消退"},
+        headers=author.auth,
     ).get_json()
     assert reply["parent"] == comment["id"]
     assert reply["quote"] == sentence
 
-    r = client.post(f"/api/v1/articles/{article_id}/comments/{comment['id']}/resolve",
-                    headers=author.auth)
+    r = client.post(
+        f"/api/v1/articles/{article_id}/comments/{comment['id']}/resolve", headers=author.auth
+    )
     assert r.get_json()["resolved"] is True
     listed = client.get(f"/api/v1/articles/{article_id}/comments", headers=reviewer.auth).get_json()
     assert [c["id"] for c in listed["items"]] == [comment["id"], reply["id"]]
@@ -49,8 +55,11 @@ def test_comment_range_must_lie_inside_the_revision(client, make_user, make_arti
             headers=reviewer.auth,
         )
         assert r.status_code == 422, (start, end)
-    r = client.post(f"/api/v1/articles/{article_id}/comments",
-                    json={"revision": 99999, "text": "x"}, headers=reviewer.auth)
+    r = client.post(
+        f"/api/v1/articles/{article_id}/comments",
+        json={"revision": 99999, "text": "x"},
+        headers=reviewer.auth,
+    )
     assert r.status_code == 404
     listed = client.get(f"/api/v1/articles/{article_id}/comments", headers=reviewer.auth).get_json()
     assert listed["items"] == []
@@ -60,7 +69,9 @@ def test_other_writers_cannot_comment(client, make_user, make_article):
     article_id = make_article(state="published")
     stranger = make_user("writer")
     view = client.get(f"/api/v1/articles/{article_id}", headers=stranger.auth).get_json()
-    r = client.post(f"/api/v1/articles/{article_id}/comments",
-                    json={"revision": view["revision"]["id"], "text": "我有意见"},
-                    headers=stranger.auth)
+    r = client.post(
+        f"/api/v1/articles/{article_id}/comments",
+        json={"revision": view["revision"]["id"], "text": "我有意见"},
+        headers=stranger.auth,
+    )
     assert r.status_code == 403

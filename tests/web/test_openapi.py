@@ -12,11 +12,22 @@ def test_openapi_document_is_valid_and_covers_the_api(client):
     validate(spec)
     paths = spec["paths"]
     for path, method in [
-        ("/articles", "post"), ("/articles", "get"), ("/articles/{article_id}", "get"),
-        ("/articles/{article_id}", "put"), ("/articles/{article_id}/actions/{action}", "post"),
-        ("/articles/{article_id}/comments", "post"), ("/review-queue", "get"),
+        ("/articles", "post"),
+        ("/articles", "get"),
+        ("/articles/{article_id}", "get"),
+        ("/articles/{article_id}", "put"),
+        ("/articles/{article_id}/actions/{action}", "post"),
+        ("/articles/{article_id}/comments", "post"),
+        ("/review-queue", "get"),
     ]:
         assert method in paths[path], (path, method)
     create = spec["components"]["schemas"]["ArticleCreate"]
     assert set(create["required"]) == {"title", "body_html"}
-    assert create["properties"]["audiences"]["items"]["enum"] == ["学校", "乡村", "社区", "机关", "企业", "公众"]
+    assert create["properties"]["audiences"]["items"]["enum"] == [
+        "学校",
+        "乡村",
+        "社区",
+        "机关",
+        "企业",
+        "公众",
+    ]

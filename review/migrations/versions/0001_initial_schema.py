@@ -87,6 +87,12 @@ def upgrade() -> None:
             ["society_id"],
             ["societies.id"],
         ),
+        # SQLite accepts the forward reference to revisions; elsewhere it is added below.
+        *_sqlite_only(
+            sa.ForeignKeyConstraint(
+                ["current_revision_id"], ["revisions.id"], name="fk_articles_current_revision"
+            )
+        ),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
@@ -232,6 +238,10 @@ def downgrade() -> None:
         "societies",
     ):
         op.drop_table(table)
+
+
+def _sqlite_only(*items):  # type: ignore[no-untyped-def]
+    return items if op.get_bind().dialect.name == "sqlite" else ()
 
 
 def _append_only(table: str) -> None:

@@ -1,0 +1,1 @@
+"""Background work: job functions, the outbox dispatcher and the RQ worker glue."""

@@ -1,0 +1,157 @@
+"""Moves outbox rows to RQ, and finds jobs RQ lost (dead worker, evicted key) to send again."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from review import outbox
+from review.models import OutboxMessage, utcnow
+from workflows.context import JobContext
+
+log = logging.getLogger(__name__)
+
+ALIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+DEADLINE_CHECK_MINUTES = 5
+
+
+def rq_job_id(ctx: JobContext, message_id: int, dispatch_no: int) -> str:
+    """RQ job ids derive from the database and the outbox row, so a repeated dispatch cannot
+    enqueue twice, and two databases sharing one Redis cannot collide."""
+    return f"{ctx.job_prefix}-{message_id}-{dispatch_no}"
+
+
+def dispatch(ctx: JobContext, queue: Queue, *, limit: int = 200) -> int:
+    """Enqueue due pending rows; returns how many. Stops quietly if Redis is unreachable."""
+    with ctx.db.read() as s:
+        ids = list(
+            s.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status == "pending", OutboxMessage.available_at <= utcnow())
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+        )
+    sent = 0
+    for message_id in ids:
+        try:
+            sent += _dispatch_one(ctx, queue, message_id)
+        except RedisError as exc:
+            log.warning("Redis unavailable, outbox rows wait: %s", exc)
+            break
+    return sent
+
+
+def _dispatch_one(ctx: JobContext, queue: Queue, message_id: int) -> int:
+    with ctx.db.write() as s:
+        m = s.get(OutboxMessage, message_id)
+        if m is None or m.status != "pending":
+            return 0  # another dispatcher took it
+        dispatch_no = m.dispatches + 1
+        for _ in range(5):
+            job_id = rq_job_id(ctx, m.id, dispatch_no)
+            try:
+                queue.enqueue(
+                    "workflows.runner.run_outbox_job",
+                    m.id,
+                    job_id=job_id,
+                    unique=True,
+                    retry=Retry(max=len(ctx.retry_intervals), interval=list(ctx.retry_intervals)),
+                    job_timeout=ctx.job_timeout,
+                    result_ttl=3600,
+                    failure_ttl=7 * 24 * 3600,
+                    description=f"{m.job} {m.args}",
+                )
+                break
+            except DuplicateJobError:
+                existing = Job.fetch(job_id, connection=queue.connection)
+                if existing.get_status(refresh=False) in ALIVE | {JobStatus.STARTED}:
+                    log.info("outbox %s already in RQ as %s", m.id, job_id)
+                    break
+                dispatch_no += 1  # a finished or failed leftover under this id: use the next
+        m.status, m.rq_job_id = "dispatched", job_id
+        m.dispatches = dispatch_no
+        m.dispatched_at = utcnow()
+        return 1
+
+
+def sweep(ctx: JobContext, queue: Queue) -> int:
+    """Rows RQ was given but will never finish (lost job, dead worker): back to pending."""
+    cutoff = utcnow() - timedelta(seconds=ctx.stale_after)
+    with ctx.db.read() as s:
+        rows = [
+            (m.id, m.rq_job_id, m.status, m.started_at)
+            for m in s.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.status.in_(["dispatched", "running"]),
+                    OutboxMessage.dispatched_at <= cutoff,
+                )
+            )
+        ]
+    lost = []
+    for message_id, job_id, status, started_at in rows:
+        reason = _lost_reason(queue, job_id, status, started_at, cutoff)
+        if reason:
+            lost.append((message_id, status, reason))
+    for message_id, status, reason in lost:
+        with ctx.db.write() as s:
+            m = s.get(OutboxMessage, message_id)
+            if m is not None and m.status == status:
+                log.warning("outbox %s (%s) lost: %s; dispatching again", m.id, m.job, reason)
+                m.status, m.available_at = "pending", utcnow()
+                m.last_error = f"lost: {reason}"
+    return len(lost)
+
+
+def _lost_reason(queue, job_id, status, started_at, cutoff) -> str | None:  # type: ignore[no-untyped-def]
+    if job_id is None:
+        return "no RQ job id"
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        return "job missing from Redis"
+    rq_status = job.get_status(refresh=False)
+    if rq_status in ALIVE:
+        return None
+    if rq_status == JobStatus.STARTED:
+        beat = job.last_heartbeat or job.started_at
+        if beat is not None and beat.replace(tzinfo=cutoff.tzinfo) < cutoff:
+            return f"no heartbeat since {beat.isoformat()}"
+        return None
+    if rq_status == JobStatus.FINISHED and status == "running":
+        return None if started_at and started_at > cutoff else "finished in RQ but not recorded"
+    return f"RQ status {rq_status}"
+
+
+def schedule_periodic(ctx: JobContext) -> None:
+    """Put the deadline check in the outbox once per period (the key makes it once)."""
+    now = utcnow()
+    bucket = now.replace(
+        minute=now.minute - now.minute % DEADLINE_CHECK_MINUTES, second=0, microsecond=0
+    )
+    with ctx.db.write() as s:
+        outbox.add_job(s, outbox.CHECK_DEADLINES, {}, key=f"deadlines:{bucket:%Y%m%d%H%M}")
+
+
+def run_loop(
+    ctx: JobContext, queue: Queue, stop: threading.Event, *, interval: float = 1.0
+) -> None:
+    """Dispatch, sweep and schedule until `stop` is set."""
+    log.info("outbox dispatcher started (queue %s)", queue.name)
+    while not stop.is_set():
+        try:
+            schedule_periodic(ctx)
+            dispatch(ctx, queue)
+            sweep(ctx, queue)
+        except RedisError as exc:
+            log.warning("dispatcher: Redis unavailable: %s", exc)
+        except Exception:
+            log.exception("dispatcher loop error")
+        stop.wait(interval)
