@@ -5,26 +5,32 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import asdict, dataclass
+from itertools import repeat
 from operator import add
 from typing import TYPE_CHECKING, Any
 
-from classifiers.tokenizer import feature_words
+import numpy as np
+
+from classifiers.tokenizer import DEFAULT_HMM, feature_words
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from classifiers.tokenizer import Analysis
 
 WORD, BIGRAM, CHAR = "w", "b", "c"
-_PREFIX = {WORD: "w:", BIGRAM: "b:", CHAR: "c:"}
+
+
+CHAR_BUCKET_BITS = 20  # character n-grams are hashed into 2**20 buckets
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
+_STEP = np.uint64(1_000_003)
 
 
 @dataclass(frozen=True, slots=True)
 class FeatureConfig:
-    """Which features the risk model uses."""
+    """Which features the risk model uses (term frequencies are binary: present or not)."""
 
     word_bigrams: bool = True
-    char_min: int = 2  # character n-grams from char_min to char_max; char_max 0 disables
+    hmm: bool = DEFAULT_HMM  # jieba HMM for unknown words
+    char_min: int = 2  # hashed character n-grams from char_min to char_max; 0 disables
     char_max: int = 3
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,72 +38,73 @@ class FeatureConfig:
         return asdict(self)
 
 
-def _char_ngrams(text: str, n: int) -> Iterable[str]:
-    """Return the character n-grams of text (C-speed via map/add)."""
-    grams: Iterable[str] = text
-    for k in range(1, n):
-        grams = map(add, grams, text[k:])
-    return grams
+def char_gram_ids(text: str, n_min: int, n_max: int) -> np.ndarray:
+    """Return the sorted unique bucket ids of the character n-grams of text (whitespace collapsed)."""
+    compact = " ".join(text.split())
+    cps = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    parts = []
+    for n in range(n_min, n_max + 1):
+        m = len(cps) - n + 1
+        if m <= 0:
+            continue
+        h = cps[:m] + np.uint64(n)
+        for k in range(1, n):
+            h = h * _STEP + cps[k : k + m]  # wraps modulo 2**64, deterministic everywhere
+        parts.append(h)
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    mixed = np.concatenate(parts) * _MIX
+    return np.unique((mixed >> np.uint64(64 - CHAR_BUCKET_BITS)).astype(np.int64))
 
 
-def feature_counts(analysis: Analysis, config: FeatureConfig) -> dict[str, Counter[str]]:
-    """Count word, word-bigram and character n-gram features of an analysed text."""
+Features = dict[str, "Counter[str] | np.ndarray"]
+
+
+def feature_counts(analysis: Analysis, config: FeatureConfig) -> Features:
+    """Return word and word-bigram counts and the character n-gram bucket ids of a text."""
     words = feature_words(analysis.tokens)
-    blocks: dict[str, Counter[str]] = {WORD: Counter(words)}
+    blocks: Features = {WORD: Counter(words)}
     if config.word_bigrams:
         blocks[BIGRAM] = Counter(map(add, words, map(" ".__add__, words[1:])))
     if config.char_max >= config.char_min > 0:
-        compact = " ".join(analysis.norm.text.split())
-        chars: Counter[str] = Counter()
-        for n in range(config.char_min, config.char_max + 1):
-            chars.update(_char_ngrams(compact, n))
-        blocks[CHAR] = chars
+        blocks[CHAR] = char_gram_ids(analysis.norm.text, config.char_min, config.char_max)
     return blocks
-
-
-def feature_dict(analysis: Analysis, config: FeatureConfig) -> dict[str, int]:
-    """Return prefixed feature counts, the input format of the training pipeline."""
-    out: dict[str, int] = {}
-    for block, counts in feature_counts(analysis, config).items():
-        prefix = _PREFIX[block]
-        for key, count in counts.items():
-            out[prefix + key] = count
-    return out
 
 
 @dataclass(slots=True)
 class LinearScorer:
-    """Pure-Python equivalent of the fitted TF-IDF + linear model + sigmoid calibration."""
+    """Pure-Python/numpy equivalent of the fitted binary TF-IDF + linear model + calibration.
 
-    weights: dict[str, dict[str, tuple[float, float]]]  # block -> feature -> (idf, coef)
+    With binary term frequencies and L2 normalisation, the decision value is
+    sum(idf*coef) / sqrt(sum(idf**2)) over the known features present, plus the intercept:
+    one C-level sum for words and bigrams, two numpy gathers for character n-grams.
+    """
+
+    # block -> feature -> complex(idf * coef, idf ** 2): one lookup gives both sums
+    weights: dict[str, dict[str, complex]]
+    char_weight: np.ndarray  # bucket -> idf * coef (0 for buckets unseen in training)
+    char_idf_sq: np.ndarray  # bucket -> idf ** 2
     intercept: float
     calib_a: float
     calib_b: float
-    sublinear_tf: bool = True
 
-    def margin(self, counts: dict[str, Counter[str]]) -> tuple[float, float]:
-        """Return (decision value, L2 norm of the TF-IDF vector) for feature counts."""
-        dot = 0.0
-        sq = 0.0
-        log = math.log
-        sublinear = self.sublinear_tf
-        for block, block_counts in counts.items():
-            table = self.weights.get(block)
-            if not table:
+    def margin(self, features: Features) -> tuple[float, float]:
+        """Return (decision value, L2 norm of the TF-IDF vector) for extracted features."""
+        total = 0j
+        for block, present in features.items():
+            if block == CHAR:
+                ids = present
+                total += complex(
+                    float(self.char_weight[ids].sum()), float(self.char_idf_sq[ids].sum())
+                )
                 continue
-            get = table.get
-            for key, count in block_counts.items():
-                entry = get(key)
-                if entry is None:
-                    continue
-                idf, coef = entry
-                value = idf * (1.0 + log(count)) if sublinear and count > 1 else idf * count
-                dot += value * coef
-                sq += value * value
-        if sq <= 0.0:
+            table = self.weights.get(block)
+            if table:
+                total += sum(map(table.get, present, repeat(0j)))
+        if total.imag <= 0.0:
             return self.intercept, 0.0
-        norm = math.sqrt(sq)
-        return dot / norm + self.intercept, norm
+        norm = math.sqrt(total.imag)
+        return total.real / norm + self.intercept, norm
 
     def probability(self, margin: float) -> float:
         """Map a decision value to the calibrated probability of misinformation."""
@@ -107,14 +114,12 @@ class LinearScorer:
             return e / (1.0 + e)
         return 1.0 / (1.0 + math.exp(z))
 
-    def contribution(self, block: str, key: str, count: int, norm: float) -> float:
-        """Return one feature's share of the decision value (before the intercept)."""
-        entry = self.weights.get(block, {}).get(key)
-        if entry is None or norm <= 0.0:
-            return 0.0
-        idf, coef = entry
-        value = idf * (1.0 + math.log(count)) if self.sublinear_tf and count > 1 else idf * count
-        return value * coef / norm
+    def contributions(self, block: str, present: Counter[str], norm: float) -> dict[str, float]:
+        """Return each present known feature's share of the decision value."""
+        table = self.weights.get(block)
+        if not table or norm <= 0.0:
+            return {}
+        return {key: table[key].real / norm for key in table.keys() & present}
 
 
 def split_feature_name(name: str) -> tuple[str, str]:

@@ -5,18 +5,25 @@ from __future__ import annotations
 import logging
 import os
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from classifiers.features import BIGRAM, CHAR, WORD, feature_counts
+import numpy as np
+
+from classifiers.features import BIGRAM, WORD, Features, feature_counts
 from classifiers.resources import DEFAULT_MODEL_PATH, SEED_CORPUS
 from classifiers.tokenizer import analyze_normalized, has_chinese, normalize_aligned, stopwords
 from classifiers.topics import TOPICS, CueMatcher, TopicTagger
 from classifiers.training import PrescreenModel, load, load_records, save, train
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from classifiers.tokenizer import Analysis
     from classifiers.topics import TermHit
 
@@ -121,12 +128,15 @@ class Prescreener:
         if not has_chinese(norm.text):
             status = STATUS_NOT_CHINESE if norm.text.strip() else STATUS_EMPTY
             return PrescreenResult(self.version, 0.0, [], [], status, truncated)
-        analysis = analyze_normalized(norm)
+        analysis = analyze_normalized(norm, self.model.features.hmm)
         counts = feature_counts(analysis, self.model.features)
+        words = counts[WORD]
+        assert isinstance(words, Counter)
         margin, vec_norm = self.model.scorer.margin(counts)
         risk = round(self.model.scorer.probability(margin), 4)
         topics = [
-            TopicScore(code, TOPICS[code], score) for code, score in self.tagger.scores(analysis)
+            TopicScore(code, TOPICS[code], score)
+            for code, score in self.tagger.scores_from_counts(words)
         ]
         flags: list[Flag] = []
         if risk >= self.flag_threshold:
@@ -135,97 +145,66 @@ class Prescreener:
 
     # --- explanations -------------------------------------------------------------------
 
-    def _explain(
-        self, analysis: Analysis, counts: dict[str, Counter[str]], vec_norm: float
-    ) -> list[Flag]:
-        """Pick the sentences that contribute most to the risk and the terms behind them."""
+    def _explain(self, analysis: Analysis, counts: Features, vec_norm: float) -> list[Flag]:
+        """Pick the sentences that contribute most to the risk and the terms behind them.
+
+        Sentence scores use the word and word-bigram evidence (character n-grams count in
+        the risk but are not attributed to sentences).
+        """
         text = analysis.norm.text
         spans = _sentences(text)
-        if not spans:
+        if not spans or vec_norm <= 0.0:
             return []
         scorer = self.model.scorer
-        stop = stopwords()
-        # Per-occurrence contribution of word and bigram features, attributed to tokens.
-        per_word = {
-            key: scorer.contribution(WORD, key, n, vec_norm) / n for key, n in counts[WORD].items()
-        }
-        per_bigram = {
-            key: scorer.contribution(BIGRAM, key, n, vec_norm) / n
-            for key, n in counts.get(BIGRAM, {}).items()
-        }
-        token_weight: list[float] = [0.0] * len(analysis.tokens)
-        prev: int | None = None
-        for i, tok in enumerate(analysis.tokens):
-            if tok in stop:
-                continue
-            token_weight[i] += per_word.get(tok, 0.0)
-            if prev is not None:
-                half = per_bigram.get(analysis.tokens[prev] + " " + tok, 0.0) / 2
-                token_weight[prev] += half
-                token_weight[i] += half
-            prev = i
-        sentence_score = [0.0] * len(spans)
-        sentence_tokens: list[list[int]] = [[] for _ in spans]
-        s = 0
-        for i, start in enumerate(analysis.starts):
-            while s < len(spans) - 1 and start >= spans[s][1]:
-                s += 1
-            if spans[s][0] <= start < spans[s][1]:
-                sentence_score[s] += token_weight[i]
-                sentence_tokens[s].append(i)
-        if CHAR in counts:
-            self._add_char_contributions(text, spans, counts[CHAR], vec_norm, sentence_score)
-        cue_hits = [self.cues.find(text, a, b) for a, b in spans]
+        words = counts[WORD]
+        bigrams = counts.get(BIGRAM, Counter())
+        assert isinstance(words, Counter) and isinstance(bigrams, Counter)
+        per_word = _per_occurrence(scorer.contributions(WORD, words, vec_norm), words)
+        per_bigram = _per_occurrence(scorer.contributions(BIGRAM, bigrams, vec_norm), bigrams)
+        tokens = analysis.tokens
+        # Stop words are not features, so they get 0 here.
+        token_weight = list(map(per_word.get, tokens, repeat(0.0)))
+        if per_bigram:
+            stop = stopwords()
+            kept = [i for i, tok in enumerate(tokens) if tok not in stop]
+            kept_words = [tokens[i] for i in kept]
+            keys = map(add, kept_words, map(" ".__add__, kept_words[1:]))
+            for j, value in enumerate(map(per_bigram.get, keys, repeat(0.0))):
+                if value:
+                    token_weight[kept[j]] += value / 2
+                    token_weight[kept[j + 1]] += value / 2
+        span_starts = [a for a, _b in spans]
+        sentence_of = np.fromiter(
+            map(bisect_right, repeat(span_starts), analysis.starts), dtype=np.int64
+        )
+        sentence_score = np.bincount(sentence_of, weights=token_weight, minlength=len(spans) + 1)[
+            1:
+        ].tolist()
+        cue_hits: list[list[TermHit]] = [[] for _ in spans]
+        for hit in self.cues.find(text):
+            k = bisect_right(span_starts, hit.start) - 1
+            if k >= 0 and hit.end <= spans[k][1]:
+                cue_hits[k].append(hit)
         total = sum(v for v in sentence_score if v > 0) or 1.0
         candidates = [k for k in range(len(spans)) if sentence_score[k] > 0 or cue_hits[k]]
         candidates.sort(key=lambda k: (-sentence_score[k], spans[k][0]))
         chosen = sorted(candidates[: self.max_flags], key=lambda k: spans[k][0])
-        return [
-            self._flag(
-                analysis,
-                spans[k],
-                max(0.0, sentence_score[k]) / total,
-                sentence_tokens[k],
-                token_weight,
-                cue_hits[k],
+        flags = []
+        for k in chosen:
+            a, b = spans[k]
+            token_ids = range(bisect_left(analysis.starts, a), bisect_left(analysis.starts, b))
+            score = max(0.0, sentence_score[k]) / total
+            flags.append(
+                self._flag(analysis, spans[k], score, token_ids, token_weight, cue_hits[k])
             )
-            for k in chosen
-        ]
-
-    def _add_char_contributions(
-        self,
-        text: str,
-        spans: list[tuple[int, int]],
-        char_counts: Counter[str],
-        vec_norm: float,
-        sentence_score: list[float],
-    ) -> None:
-        """Add each sentence's character n-gram contributions to its score."""
-        scorer = self.model.scorer
-        features = self.model.features
-        per_gram: dict[str, float] = {}
-        for k, (a, b) in enumerate(spans):
-            sentence = " ".join(text[a:b].split())
-            for n in range(features.char_min, features.char_max + 1):
-                for j in range(len(sentence) - n + 1):
-                    gram = sentence[j : j + n]
-                    value = per_gram.get(gram)
-                    if value is None:
-                        doc_count = char_counts.get(gram, 0)
-                        value = (
-                            scorer.contribution(CHAR, gram, doc_count, vec_norm) / doc_count
-                            if doc_count
-                            else 0.0
-                        )
-                        per_gram[gram] = value
-                    sentence_score[k] += value
+        return flags
 
     def _flag(
         self,
         analysis: Analysis,
         span: tuple[int, int],
         score: float,
-        token_ids: list[int],
+        token_ids: range,
         token_weight: list[float],
         cue_hits: list[TermHit],
     ) -> Flag:
@@ -259,6 +238,11 @@ class Prescreener:
         terms.sort(key=lambda t: (t.start, t.end, t.source))
         o_start, o_end = norm.to_original(*span)
         return Flag(o_start, o_end, round(score, 4), terms)
+
+
+def _per_occurrence(contributions: dict[str, float], counts: Mapping[str, int]) -> dict[str, float]:
+    """Spread each feature's contribution evenly over its occurrences."""
+    return {key: value / counts[key] for key, value in contributions.items()}
 
 
 def _is_wordlike(token: str) -> bool:

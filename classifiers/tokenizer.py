@@ -15,7 +15,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import sub
 from typing import TYPE_CHECKING
 
 import jieba
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# jieba's HMM guesses unknown words; off by default: the user dictionary covers domain
+# terms, character n-grams cover the rest, and segmentation is ~30% faster without it.
+DEFAULT_HMM = False
 # A seed term gets at least this jieba frequency, so it wins against its pieces in context.
 USER_TERM_MIN_FREQ = 2000
 
@@ -192,21 +196,19 @@ class Analysis:
     starts: list[int]
 
 
-def analyze(text: str) -> Analysis:
+def analyze(text: str, hmm: bool = DEFAULT_HMM) -> Analysis:
     """Normalise and tokenise text; token offsets index the normalised text."""
-    return analyze_normalized(normalize_aligned(text))
+    return analyze_normalized(normalize_aligned(text), hmm)
 
 
-def analyze_normalized(norm: Normalized) -> Analysis:
+def analyze_normalized(norm: Normalized, hmm: bool = DEFAULT_HMM) -> Analysis:
     """Tokenise already normalised text; token offsets index norm.text."""
-    pieces = get_jieba().lcut(norm.text)
-    ends = list(accumulate(map(len, pieces)))
-    tokens: list[str] = []
-    starts: list[int] = []
-    for piece, end in zip(pieces, ends, strict=True):
-        if not piece.isspace():
-            tokens.append(piece)
-            starts.append(end - len(piece))
+    pieces = get_jieba().lcut(norm.text, HMM=hmm)
+    lengths = list(map(len, pieces))
+    starts_all = list(map(sub, accumulate(lengths), lengths))
+    keep = [not piece.isspace() for piece in pieces]
+    tokens = list(compress(pieces, keep))
+    starts = list(compress(starts_all, keep))
     return Analysis(norm=norm, tokens=tokens, starts=starts)
 
 
@@ -219,9 +221,9 @@ class Token:
     end: int
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, hmm: bool = DEFAULT_HMM) -> list[Token]:
     """Tokenise text; each token's start/end index the original (unnormalised) text."""
-    result = analyze(text)
+    result = analyze(text, hmm)
     out: list[Token] = []
     for tok, start in zip(result.tokens, result.starts, strict=True):
         o_start, o_end = result.norm.to_original(start, start + len(tok))

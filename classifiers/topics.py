@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING
 from classifiers.tokenizer import analyze, seed_term_files
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from classifiers.tokenizer import Analysis
 
 logger = logging.getLogger(__name__)
@@ -88,15 +91,18 @@ class TopicTagger:
 
     def scores(self, analysis: Analysis) -> list[tuple[str, float]]:
         """Return (topic code, score) for topics at or above min_score, best first."""
-        distinct: dict[str, set[str]] = {}
+        return self.scores_from_counts(Counter(analysis.tokens))
+
+    def scores_from_counts(self, token_counts: Mapping[str, int]) -> list[tuple[str, float]]:
+        """Return topic scores from token counts (see scores)."""
+        distinct: dict[str, int] = {}
         occurrences: dict[str, int] = {}
-        for hit, codes in self.hits(analysis):
-            for code in codes:
-                distinct.setdefault(code, set()).add(hit.term)
-                occurrences[code] = occurrences.get(code, 0) + 1
+        for term in token_counts.keys() & self._codes.keys():
+            for code in self._codes[term]:
+                distinct[code] = distinct.get(code, 0) + 1
+                occurrences[code] = occurrences.get(code, 0) + token_counts[term]
         scored = [
-            (code, round(topic_score(len(terms), occurrences[code]), 4))
-            for code, terms in distinct.items()
+            (code, round(topic_score(n, occurrences[code]), 4)) for code, n in distinct.items()
         ]
         scored = [item for item in scored if item[1] >= self.min_score]
         scored.sort(key=lambda item: (-item[1], item[0]))

@@ -23,8 +23,10 @@ from classifiers.exceptions import DataError, ModelFileError, ModelVersionError
 from classifiers.features import (
     BIGRAM,
     CHAR,
+    CHAR_BUCKET_BITS,
     WORD,
     FeatureConfig,
+    Features,
     LinearScorer,
     feature_counts,
     split_feature_name,
@@ -68,7 +70,7 @@ class TrainConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     classifier: str = "svm"  # "svm" (LinearSVC) or "lr" (LogisticRegression)
     C: float = 1.0
-    min_df: int = 1
+    min_df: int = 2
     class_weight: str | None = None
     calibration_folds: int = 5
     cv_folds: int = 5  # folds for the metrics stored with the model; 0 skips them
@@ -105,7 +107,8 @@ class PrescreenModel:
 
     def predict_proba(self, text: str) -> float:
         """Return the calibrated probability that text is misinformation."""
-        margin, _norm = self.scorer.margin(feature_counts(analyze(text), self.features))
+        analysis = analyze(text, self.features.hmm)
+        margin, _norm = self.scorer.margin(feature_counts(analysis, self.features))
         return self.scorer.probability(margin)
 
     def pipeline(self) -> Pipeline:
@@ -221,13 +224,12 @@ def _check_trainable(records: Sequence[Record]) -> None:
         raise DataError("每类至少需要 5 条训练样本 / need at least 5 records per label")
 
 
-def feature_list(counts: dict[str, Counter[str]]) -> list[str]:
-    """Flatten block counts into prefixed feature names with repeats (pipeline input)."""
+def feature_list(features: Features) -> list[str]:
+    """Flatten extracted features into prefixed feature names (pipeline input, binary tf)."""
     out: list[str] = []
-    for block, block_counts in counts.items():
-        prefix = block + ":"
-        for key, count in block_counts.items():
-            out.extend([prefix + key] * count)
+    for block, present in features.items():
+        keys = map(str, present.tolist()) if block == CHAR else present  # type: ignore[union-attr]
+        out.extend(map((block + ":").__add__, keys))
     return out
 
 
@@ -244,7 +246,7 @@ def _featurize(
     docs: list[list[str]] = []
     total = len(records)
     for i, record in enumerate(records, start=1):
-        docs.append(feature_list(feature_counts(analyze(record.text), config)))
+        docs.append(feature_list(feature_counts(analyze(record.text, config.hmm), config)))
         if progress is not None:
             progress("tokenize", i, total)
     return docs
@@ -269,7 +271,7 @@ def _make_pipeline(config: TrainConfig, n_per_class: int) -> Pipeline:
         raise ValueError(f"unknown classifier {config.classifier!r}")
     folds = max(2, min(config.calibration_folds, n_per_class))
     vectorizer = TfidfVectorizer(
-        analyzer=_identity, min_df=config.min_df, sublinear_tf=True, lowercase=False
+        analyzer=_identity, min_df=config.min_df, binary=True, lowercase=False
     )
     calibrated = CalibratedClassifierCV(base, method="sigmoid", cv=folds, ensemble=False)
     return Pipeline([("tfidf", vectorizer), ("clf", calibrated)])
@@ -284,12 +286,20 @@ def _compile(pipeline: Pipeline) -> LinearScorer:
     (calibrator,) = fitted.calibrators
     coef = np.asarray(estimator.coef_).ravel()
     idf = vectorizer.idf_
-    weights: dict[str, dict[str, tuple[float, float]]] = {WORD: {}, BIGRAM: {}, CHAR: {}}
+    weights: dict[str, dict[str, complex]] = {WORD: {}, BIGRAM: {}}
+    char_weight = np.zeros(1 << CHAR_BUCKET_BITS)
+    char_idf_sq = np.zeros(1 << CHAR_BUCKET_BITS)
     for name, index in vectorizer.vocabulary_.items():
         block, key = split_feature_name(name)
-        weights[block][key] = (float(idf[index]), float(coef[index]))
+        if block == CHAR:
+            char_weight[int(key)] = idf[index] * coef[index]
+            char_idf_sq[int(key)] = idf[index] ** 2
+        else:
+            weights[block][key] = complex(float(idf[index] * coef[index]), float(idf[index] ** 2))
     return LinearScorer(
         weights=weights,
+        char_weight=char_weight,
+        char_idf_sq=char_idf_sq,
         intercept=float(np.asarray(estimator.intercept_).ravel()[0]),
         calib_a=float(calibrator.a_),
         calib_b=float(calibrator.b_),
@@ -414,7 +424,7 @@ def train(
         },
         "config": config.to_dict(),
         "metrics": metrics,
-        "n_features": sum(len(t) for t in scorer.weights.values()),
+        "n_features": len(pipeline.named_steps["tfidf"].vocabulary_),
     }
     logger.info("trained %s on %d records", meta["model_version"], len(records))
     return PrescreenModel(
@@ -430,10 +440,15 @@ def _verify_compiled(pipeline: Pipeline, scorer: LinearScorer, docs: list[list[s
     sample = docs[:20]
     expected = pipeline.predict_proba(sample)[:, 1]
     for doc, want in zip(sample, expected, strict=True):
-        blocks: dict[str, Counter[str]] = {}
-        for name, count in Counter(doc).items():
+        blocks: Features = {}
+        chars: list[int] = []
+        for name in doc:
             block, key = split_feature_name(name)
-            blocks.setdefault(block, Counter())[key] = count
+            if block == CHAR:
+                chars.append(int(key))
+            else:
+                blocks.setdefault(block, Counter())[key] += 1
+        blocks[CHAR] = np.asarray(sorted(set(chars)), dtype=np.int64)
         got = scorer.probability(scorer.margin(blocks)[0])
         if abs(got - float(want)) > 1e-6:
             raise RuntimeError(f"compiled scorer drifted from pipeline: {got} != {want}")
@@ -471,19 +486,15 @@ def save(model: PrescreenModel, path: str | os.PathLike[str]) -> Path:
         "meta": model.meta,
         "threshold": model.threshold,
         "features": model.features.to_dict(),
-        "scorer": {
-            "weights": model.scorer.weights,
-            "intercept": model.scorer.intercept,
-            "calib_a": model.scorer.calib_a,
-            "calib_b": model.scorer.calib_b,
-            "sublinear_tf": model.scorer.sublinear_tf,
-        },
+        # Pickled separately: joblib's own unpickler is pure Python and slow on big dicts.
+        "scorer_pickle": pickle.dumps(model.scorer, protocol=pickle.HIGHEST_PROTOCOL),
         "pipeline_pickle": model._pipeline_blob,
     }
     fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         joblib.dump(payload, tmp)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; the web app may run as another user
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -540,7 +551,9 @@ def load(path: str | os.PathLike[str]) -> PrescreenModel:
             "seed terms changed since %s was trained; retrain to pick them up",
             meta["model_version"],
         )
-    scorer = LinearScorer(**payload["scorer"])
+    scorer = pickle.loads(payload["scorer_pickle"])  # noqa: S301 - version-checked own file
+    if not isinstance(scorer, LinearScorer):
+        raise ModelFileError(f"模型文件已损坏：{p} / model file is corrupt")
     return PrescreenModel(
         scorer=scorer,
         features=FeatureConfig(**payload["features"]),

@@ -56,7 +56,7 @@ def test_fast_scorer_matches_the_sklearn_pipeline(model_path: Path) -> None:
     model = load(model_path)
     pipeline = model.pipeline()
     for text, _label in HELD_OUT:
-        doc = feature_list(feature_counts(analyze(text), model.features))
+        doc = feature_list(feature_counts(analyze(text, model.features.hmm), model.features))
         expected = pipeline.predict_proba([doc])[0, 1]
         assert model.predict_proba(text) == pytest.approx(expected, abs=1e-9)
 
