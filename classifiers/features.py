@@ -53,8 +53,12 @@ def char_gram_ids(text: str, n_min: int, n_max: int) -> np.ndarray:
         parts.append(h)
     if not parts:
         return np.empty(0, dtype=np.int64)
-    mixed = np.concatenate(parts) * _MIX
-    return np.unique((mixed >> np.uint64(64 - CHAR_BUCKET_BITS)).astype(np.int64))
+    ids = ((np.concatenate(parts) * _MIX) >> np.uint64(64 - CHAR_BUCKET_BITS)).astype(np.int64)
+    ids.sort()
+    keep = np.empty(len(ids), dtype=bool)
+    keep[0] = True
+    np.not_equal(ids[1:], ids[:-1], out=keep[1:])
+    return ids[keep]
 
 
 Features = dict[str, "Counter[str] | np.ndarray"]
@@ -114,12 +118,19 @@ class LinearScorer:
             return e / (1.0 + e)
         return 1.0 / (1.0 + math.exp(z))
 
-    def contributions(self, block: str, present: Counter[str], norm: float) -> dict[str, float]:
-        """Return each present known feature's share of the decision value."""
+    def contributions(
+        self, block: str, counts: Counter[str], norm: float, per_occurrence: bool = False
+    ) -> dict[str, float]:
+        """Return each present known feature's share of the decision value.
+
+        With per_occurrence, the share is divided by the feature's count in the text.
+        """
         table = self.weights.get(block)
         if not table or norm <= 0.0:
             return {}
-        return {key: table[key].real / norm for key in table.keys() & present}
+        if per_occurrence:
+            return {key: table[key].real / (norm * counts[key]) for key in table.keys() & counts}
+        return {key: table[key].real / norm for key in table.keys() & counts}
 
 
 def split_feature_name(name: str) -> tuple[str, str]:

@@ -8,8 +8,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from itertools import repeat
-from operator import add
+from itertools import compress, repeat
+from operator import add, not_
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +22,6 @@ from classifiers.topics import TOPICS, CueMatcher, TopicTagger
 from classifiers.training import PrescreenModel, load, load_records, save, train
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from classifiers.tokenizer import Analysis
     from classifiers.topics import TermHit
 
@@ -159,27 +157,28 @@ class Prescreener:
         words = counts[WORD]
         bigrams = counts.get(BIGRAM, Counter())
         assert isinstance(words, Counter) and isinstance(bigrams, Counter)
-        per_word = _per_occurrence(scorer.contributions(WORD, words, vec_norm), words)
-        per_bigram = _per_occurrence(scorer.contributions(BIGRAM, bigrams, vec_norm), bigrams)
+        per_word = scorer.contributions(WORD, words, vec_norm, per_occurrence=True)
+        per_bigram = scorer.contributions(BIGRAM, bigrams, vec_norm, per_occurrence=True)
         tokens = analysis.tokens
         # Stop words are not features, so they get 0 here.
-        token_weight = list(map(per_word.get, tokens, repeat(0.0)))
+        weights = np.fromiter(
+            map(per_word.get, tokens, repeat(0.0)), dtype=float, count=len(tokens)
+        )
         if per_bigram:
             stop = stopwords()
-            kept = [i for i, tok in enumerate(tokens) if tok not in stop]
-            kept_words = [tokens[i] for i in kept]
+            is_feature = list(map(not_, map(stop.__contains__, tokens)))
+            kept = np.flatnonzero(is_feature)
+            kept_words = list(compress(tokens, is_feature))
             keys = map(add, kept_words, map(" ".__add__, kept_words[1:]))
-            for j, value in enumerate(map(per_bigram.get, keys, repeat(0.0))):
-                if value:
-                    token_weight[kept[j]] += value / 2
-                    token_weight[kept[j + 1]] += value / 2
+            halves = np.fromiter(map(per_bigram.get, keys, repeat(0.0)), dtype=float) / 2
+            weights[kept[:-1]] += halves  # each bigram's weight is split between its words
+            weights[kept[1:]] += halves
         span_starts = [a for a, _b in spans]
-        sentence_of = np.fromiter(
-            map(bisect_right, repeat(span_starts), analysis.starts), dtype=np.int64
-        )
-        sentence_score = np.bincount(sentence_of, weights=token_weight, minlength=len(spans) + 1)[
+        sentence_of = np.searchsorted(span_starts, analysis.starts, side="right")
+        sentence_score = np.bincount(sentence_of, weights=weights, minlength=len(spans) + 1)[
             1:
         ].tolist()
+        token_weight = weights.tolist()
         cue_hits: list[list[TermHit]] = [[] for _ in spans]
         for hit in self.cues.find(text):
             k = bisect_right(span_starts, hit.start) - 1
@@ -238,11 +237,6 @@ class Prescreener:
         terms.sort(key=lambda t: (t.start, t.end, t.source))
         o_start, o_end = norm.to_original(*span)
         return Flag(o_start, o_end, round(score, 4), terms)
-
-
-def _per_occurrence(contributions: dict[str, float], counts: Mapping[str, int]) -> dict[str, float]:
-    """Spread each feature's contribution evenly over its occurrences."""
-    return {key: value / counts[key] for key, value in contributions.items()}
 
 
 def _is_wordlike(token: str) -> bool:
