@@ -46,7 +46,7 @@ MISINFO = "misinfo"
 CREDIBLE = "credible"
 LABELS = (MISINFO, CREDIBLE)
 FORMAT = "kepu-prescreen"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # bump when feature extraction, hashing or the file layout changes
 DEFAULT_THRESHOLD = 0.5
 
 
