@@ -110,6 +110,30 @@ class LinearScorer:
         norm = math.sqrt(total.imag)
         return total.real / norm + self.intercept, norm
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the character tables sparsely (most of the 2**20 buckets are zero)."""
+        used = np.flatnonzero(self.char_idf_sq)
+        return {
+            "weights": self.weights,
+            "char_size": len(self.char_weight),
+            "char_used": used.astype(np.int32),
+            "char_weight": self.char_weight[used],
+            "char_idf_sq": self.char_idf_sq[used],
+            "intercept": self.intercept,
+            "calib_a": self.calib_a,
+            "calib_b": self.calib_b,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild the dense character tables from their sparse pickled form."""
+        used = state["char_used"]
+        for name in ("char_weight", "char_idf_sq"):
+            dense = np.zeros(state["char_size"])
+            dense[used] = state[name]
+            object.__setattr__(self, name, dense)
+        for name in ("weights", "intercept", "calib_a", "calib_b"):
+            object.__setattr__(self, name, state[name])
+
     def probability(self, margin: float) -> float:
         """Map a decision value to the calibrated probability of misinformation."""
         z = self.calib_a * margin + self.calib_b
