@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.commands import db, demo, docs, jobs, people
+from app.commands import db, demo, docs, jobs, people, prescreen
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -19,4 +19,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs.jobs_cli)
     app.cli.add_command(jobs.worker_command)
     app.cli.add_command(jobs.dispatcher_command)
-    # prescreen: registered once classifiers land
+    app.cli.add_command(prescreen.prescreen_cli)

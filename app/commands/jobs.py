@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import signal
 import threading
 
@@ -46,21 +48,47 @@ def worker_command(burst: bool, no_dispatcher: bool) -> None:
     ctx = current_app.extensions["kepu.jobs"]
     conn, queue = _redis_queue()
     context.configure(ctx)
-    ctx.prescreener()  # load once before forking work horses
-    stop = threading.Event()
+    try:
+        ctx.prescreener()  # load once before forking work horses
+    except Exception as exc:  # noqa: BLE001 - other jobs can still run; pre-screens will retry
+        log.error("预审模型无法加载，预审任务将失败并重试：%s", exc)
+    helper = None
     if not no_dispatcher:
-        threading.Thread(
-            target=dispatcher.run_loop,
-            args=(ctx, queue, stop),
-            name="outbox-dispatcher",
-            daemon=True,
-        ).start()
+        # A separate process: the worker forks a work horse per job, and a process that forks
+        # must hold no SQLite connection (SQLite's locks do not survive fork()).
+        helper = multiprocessing.get_context("spawn").Process(
+            target=_dispatcher_main, args=(os.getpid(),), name="kepu-dispatcher", daemon=True
+        )
+        helper.start()
     worker = Worker([queue], connection=conn, job_monitoring_interval=max(1, ctx.stale_after // 3))
     click.echo(f"worker {worker.name} 监听队列 {queue.name}（Redis {ctx.redis_url}）")
     try:
         worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
     finally:
-        stop.set()
+        if helper is not None:
+            helper.terminate()
+            helper.join(10)
+
+
+def _dispatcher_main(parent_pid: int) -> None:
+    """Entry of the worker's dispatcher process; stops when the worker is gone."""
+    from app import create_app
+
+    app = create_app()
+    ctx = app.extensions["kepu.jobs"]
+    context.configure(ctx)
+    with app.app_context():
+        _conn, queue = _redis_queue()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def watch_parent() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent_pid:
+                stop.set()
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+    dispatcher.run_loop(ctx, queue, stop)
 
 
 @click.command("dispatcher")
