@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 model: $(STAMP)
-	@test -f $(MODEL) || $(BIN)/kepu prescreen train --data data/corpus/prescreen_seed.jsonl --out $(MODEL)
+	@test -f $(MODEL) || $(BIN)/kepu prescreen build-default --out $(MODEL)
 
 run: setup model
 	$(BIN)/kepu db upgrade
