@@ -217,10 +217,52 @@ def _prune(root: ElementTree.Element) -> None:
             pre.text = pre.text.lstrip("\n")
 
 
+MAX_NESTING = 256
+# Elements that never nest, or whose end tag may be left out without deepening the tree.
+_FLAT_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+     "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody",
+     "tfoot", "rt", "rp", "optgroup", "colgroup", "caption"}
+)  # fmt: skip
+
+
+class HtmlTooComplex(ValueError):
+    """Nesting so deep that parsing it would take a long time (html5lib is quadratic in it)."""
+
+
+class _DepthProbe(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag not in _FLAT_TAGS:
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_startendtag(self, tag: str, attrs: object) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _FLAT_TAGS and self.depth > 0:
+            self.depth -= 1
+
+
+def check_nesting(html: str, limit: int = MAX_NESTING) -> None:
+    """Raise HtmlTooComplex when elements nest deeper than `limit` (a linear-time scan)."""
+    probe = _DepthProbe()
+    probe.feed(html)
+    probe.close()
+    if probe.deepest > limit:
+        raise HtmlTooComplex(f"HTML nests {probe.deepest} levels deep (limit {limit})")
+
+
 def sanitize_html(html: str) -> str:
-    """Return article HTML reduced to the allow-list, safe to render as-is."""
+    """Return article HTML reduced to the allow-list, safe to render as-is.
+    Raises HtmlTooComplex for pathologically deep nesting."""
     if not html:
         return ""
+    check_nesting(html)
     with _LOCK:
         fragment = _CONTENT_PARSER.parseFragment(html, scripting=True)
         _prune(fragment)

@@ -23,7 +23,13 @@ from review.models import (
     utcnow,
 )
 from review.policy import ReviewPolicy
-from review.sanitize import content_hash, html_to_text, sanitize_html
+from review.sanitize import (
+    MAX_NESTING,
+    HtmlTooComplex,
+    content_hash,
+    html_to_text,
+    sanitize_html,
+)
 from review.services.people import Actor
 from review.services.prescreens import latest_prescreen
 from review.states import (
@@ -104,7 +110,12 @@ def _clean_audiences(audiences: list[str]) -> list[str]:
 
 def _add_revision(session: Session, article: Article, actor: Actor, title: str, html: str) -> bool:
     """Append a revision if the text changed; returns whether one was added."""
-    clean_html = sanitize_html(html)
+    try:
+        clean_html = sanitize_html(html)
+    except HtmlTooComplex as exc:
+        raise InvalidInput(
+            f"正文 HTML 嵌套层级过深（上限 {MAX_NESTING} 层）", details={"field": "body_html"}
+        ) from exc
     digest = content_hash(title, clean_html)
     current = article.current_revision
     if current is not None and current.content_hash == digest:

@@ -6,6 +6,7 @@ import hashlib
 import re
 import subprocess
 import sys
+import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
@@ -22,6 +23,7 @@ from review.sanitize import (
     ALLOWED_PROTOCOLS,
     ALLOWED_TAGS,
     EXTERNAL_LINK_REL,
+    HtmlTooComplex,
     content_hash,
     html_to_text,
     sanitize_html,
@@ -455,9 +457,25 @@ def test_empty_input() -> None:
     assert html_to_text("") == ""
 
 
-def test_deeply_nested_input_does_not_crash() -> None:
-    out = sanitize_html("<div>" * 3000 + "深" + "</div>" * 3000)
+def test_moderately_nested_input_is_flattened() -> None:
+    out = sanitize_html("<div>" * 200 + "深" + "</div>" * 200)
     assert out == "深"
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["<div>" * 3000 + "深" + "</div>" * 3000, "<b>" * 20000, "<ul><li>" * 5000],
+)
+def test_pathological_nesting_is_refused_quickly(html: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(HtmlTooComplex):
+        sanitize_html(html)
+    assert time.perf_counter() - started < 2  # the parse itself takes 10+ s on such input
+
+
+def test_many_unclosed_paragraphs_are_not_deep() -> None:
+    out = sanitize_html("<p>段落" * 2000)
+    assert out.count("<p>") == 2000
 
 
 def test_sanitizer_is_safe_to_share_between_threads() -> None:

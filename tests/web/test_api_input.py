@@ -115,6 +115,14 @@ def test_oversize_body_is_413(app, client, db, writer):
     assert count_articles(db) == 0
 
 
+def test_pathologically_nested_html_is_422(client, db, writer):
+    payload = {**GOOD, "body_html": "<b>" * 20000}
+    r = client.post("/api/v1/articles", json=payload, headers=writer.auth)
+    assert r.status_code == 422
+    assert error_of(r)["details"] == {"field": "body_html"}
+    assert count_articles(db) == 0
+
+
 def test_default_body_limit_is_2_mib(app):
     assert app.config["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024
 
