@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -239,6 +240,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     dispatches: Mapped[int] = mapped_column(Integer, default=0)
     rq_job_id: Mapped[str | None] = mapped_column(String(100))
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     available_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -57,6 +57,12 @@ def _load_prescreener(model_path: str) -> Prescreener:
         return _models[model_path]
 
 
+def forget_prescreener(model_path: str) -> None:
+    """Drop a cached model so the next job loads the file again (after a retrain)."""
+    with _models_lock:
+        _models.pop(model_path, None)
+
+
 _current: JobContext | None = None
 
 

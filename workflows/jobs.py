@@ -7,9 +7,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from classifiers.exceptions import DataError
+from classifiers.prescreen import default_model_path
+from classifiers.resources import SEED_CORPUS
+from classifiers.retrain import retrain_file
+from classifiers.training import Record, load_records
 from review import outbox
 from review.services import assignments, notifications, prescreens, queries
-from workflows.context import JobContext
+from workflows.context import JobContext, forget_prescreener
 from workflows.delivery import deliver_webhook, fan_out_webhooks, send_pending_emails
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,25 @@ def check_deadlines(ctx: JobContext) -> dict[str, int]:
     return counts
 
 
+def retrain_prescreener(ctx: JobContext) -> dict[str, Any]:
+    """Retrain on expert verdicts plus the seed corpus; the new model replaces the active one
+    only if it is not worse on a held-out split."""
+    verdicts = [
+        Record(text=v["text"], label=v["label"]) for v in prescreens.export_verdicts(ctx.db)
+    ]
+    if not verdicts:
+        return {"accepted": False, "reason": "no expert verdicts yet"}
+    path = ctx.model_path or str(default_model_path())
+    try:
+        decision = retrain_file(path, verdicts, base_records=load_records(SEED_CORPUS))
+    except DataError as exc:  # too few verdicts: nothing to decide yet, not a failure
+        return {"accepted": False, "reason": str(exc), "verdicts": len(verdicts)}
+    if decision.accepted:
+        forget_prescreener(path)
+    log.info("retrain: %s", decision.reason)
+    return decision.to_dict()
+
+
 def _mail(ctx: JobContext) -> None:
     if ctx.smtp_url:
         send_pending_emails(ctx.db, ctx.smtp_url, ctx.mail_from)
@@ -64,6 +88,7 @@ BUILTIN: dict[str, Job] = {
     outbox.DELIVER_WEBHOOKS: fan_out_webhooks,
     outbox.DELIVER_WEBHOOK: deliver_webhook,
     outbox.CHECK_DEADLINES: check_deadlines,
+    outbox.RETRAIN_PRESCREENER: retrain_prescreener,
 }
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 
@@ -39,12 +40,15 @@ def _finish(
     status: str,
     error: str | None = None,
     retry_in: int | None = None,
+    result: Any = None,
 ) -> None:
     with ctx.db.write() as s:
         m = s.get(OutboxMessage, outbox_id)
         if m is None:
             return
         m.status = status
+        if result is not None:
+            m.result = _json_safe(result)
         m.last_error = error[-4000:] if error else m.last_error
         if status in ("done", "failed"):
             m.finished_at = utcnow()
@@ -63,7 +67,7 @@ def run_message(ctx: JobContext, outbox_id: int, *, retry_by: Literal["rq", "out
     try:
         if handler is None:
             raise PermanentJobError(f"未知任务：{job}")
-        handler(ctx, **args)
+        result = handler(ctx, **args)
     except PERMANENT as exc:
         log.error("job %s #%s failed permanently: %s", job, outbox_id, exc)
         _finish(ctx, outbox_id, "failed", f"{type(exc).__name__}: {exc}")
@@ -80,8 +84,17 @@ def run_message(ctx: JobContext, outbox_id: int, *, retry_by: Literal["rq", "out
             return "retry"
         _finish(ctx, outbox_id, "dispatched", error)
         raise
-    _finish(ctx, outbox_id, "done")
+    _finish(ctx, outbox_id, "done", result=result)
     return "done"
+
+
+def _json_safe(value: Any) -> Any:
+    """The job's return value as stored JSON (small; anything else as its repr)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)[:2000]
+    return json.loads(text) if len(text) <= 20_000 else text[:2000]
 
 
 def run_outbox_job(outbox_id: int) -> str:

@@ -82,3 +82,21 @@ def create_webhook():  # type: ignore[no-untyped-def]
     return jsonify(
         webhooks.create_subscription(get_db(), actor, url=data.url, events=data.events)
     ), 201
+
+
+@bp.post("/prescreen/retrain")
+def retrain():  # type: ignore[no-untyped-def]
+    """Retrain the pre-screener from expert verdicts (a background job).
+    ---
+    post:
+      tags: [admin]
+      summary: 用专家结论重新训练预审模型（后台任务；新模型不差于当前模型才替换）
+      security: [{bearer: []}]
+      responses:
+        202: {description: 已排队}
+        403: {content: {application/json: {schema: ErrorOut}}}
+    """
+    actor = current_actor()
+    if not actor.has(Role.ADMIN):
+        raise ApiError(403, "forbidden", "只有管理员可以重新训练预审模型")
+    return jsonify(jobs.enqueue_retrain(get_db())), 202

@@ -8,7 +8,7 @@ from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, Any
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from classifiers.exceptions import PrescreenError
 from classifiers.prescreen import Prescreener, build_default, default_model_path
@@ -178,3 +178,24 @@ def retrain_command(model_path: str | None, data: str, base: tuple[str, ...]) ->
         click.echo(_dump(decision.to_dict()))
 
     _run(action)
+
+
+@prescreen_cli.command("export-verdicts")
+@click.option("--out", "out", default=None, help="输出 JSONL 文件（默认输出到标准输出）")
+@with_appcontext
+def export_verdicts_command(out: str | None) -> None:
+    """导出专家结论（科学性审核通过 → credible，因事实错误/依据不足被退回或拒绝 → misinfo）。"""
+    from app.extensions import get_db
+    from review.services.prescreens import export_verdicts
+
+    rows = export_verdicts(get_db())
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if out is None:
+        click.echo(lines, nl=False)
+    else:
+        try:
+            with open(out, "w", encoding="utf-8") as f:
+                f.write(lines)
+        except OSError as exc:
+            raise CommandError(f"无法写入 {out}：{exc.strerror}") from exc
+    click.echo(f"已导出 {len(rows)} 条专家结论", err=True)

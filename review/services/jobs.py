@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from review import outbox
 from review.exceptions import InvalidInput, InvalidTransition, NotFound
 from review.models import OutboxMessage, utcnow
 
@@ -28,6 +29,7 @@ def job_view(m: OutboxMessage) -> dict[str, Any]:
         "attempts": m.attempts,
         "dispatches": m.dispatches,
         "rq_job_id": m.rq_job_id,
+        "result": m.result,
         "last_error": m.last_error,
         "created_at": iso(m.created_at),
         "dispatched_at": iso(m.dispatched_at),
@@ -57,4 +59,13 @@ def requeue(db: Database, job_id: int) -> dict[str, Any]:
         if m.status != "failed":
             raise InvalidTransition(f"只能重新排队失败的任务（当前状态：{m.status}）")
         m.status, m.attempts, m.available_at, m.finished_at = "pending", 0, utcnow(), None
+        return job_view(m)
+
+
+def enqueue_retrain(db: Database) -> dict[str, Any]:
+    """Record a pre-screener retrain job (at most one per minute)."""
+    now = utcnow()
+    with db.write() as s:
+        m = outbox.add_job(s, outbox.RETRAIN_PRESCREENER, {}, key=f"retrain:{now:%Y%m%d%H%M}")
+        s.flush()
         return job_view(m)

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("dispatches", sa.Integer(), nullable=False),
         sa.Column("rq_job_id", sa.String(length=100), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
