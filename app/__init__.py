@@ -31,6 +31,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["kepu.db"] = Database(app.config["DATABASE_URL"])
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)  # it prints its own start-up notes
 
     security.init_app(app)
     background.init_app(app)
