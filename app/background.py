@@ -38,6 +38,7 @@ def build_context(app: Flask) -> JobContext:
         stale_after=c["JOB_STALE_SECONDS"],
         retry_intervals=tuple(int(x) for x in c["JOB_RETRY_INTERVALS"].split(",")),
         plugins=tuple(p for p in c["JOB_PLUGINS"].split(",") if p),
+        public_url=c["PUBLIC_URL"],
     )
 
 

@@ -63,6 +63,9 @@ class Config:
         default_factory=lambda: os.environ.get("KEPU_JOB_RETRY_INTERVALS", "5,30,120")
     )
     JOB_PLUGINS: str = field(default_factory=lambda: os.environ.get("KEPU_JOB_PLUGINS", ""))
+    PUBLIC_URL: str = field(
+        default_factory=lambda: os.environ.get("KEPU_PUBLIC_URL", "http://127.0.0.1:5000")
+    )
     PRESCREEN_MODEL: str = field(default_factory=lambda: os.environ.get("KEPU_PRESCREEN_MODEL", ""))
     TESTING: bool = False
 

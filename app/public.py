@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import get_db
+from review import feeds
 from review.models import Article
 from review.states import State
 
@@ -37,6 +38,17 @@ def article(article_id: int):  # type: ignore[no-untyped-def]
         if item is None:
             abort(404)
         return render_template("article.html", article=item, revision=item.current_revision)
+
+
+@public.get("/feeds/articles.<any(atom, rss):kind>")
+def feed(kind: str):  # type: ignore[no-untyped-def]
+    """Atom or RSS feed of published pieces (kept fresh by the refresh_feeds job)."""
+    db = get_db()
+    content = feeds.cached_feed(db, kind)
+    if content is None:  # nothing published yet, or the job has not run: render now
+        content = feeds.render_feeds(db, current_app.config["PUBLIC_URL"])[kind]
+    mimetype = "application/atom+xml" if kind == "atom" else "application/rss+xml"
+    return Response(content, mimetype=mimetype, headers={"Cache-Control": "public, max-age=60"})
 
 
 @public.get("/healthz")

@@ -301,3 +301,13 @@ class WebhookSubscription(Base):
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FeedCache(Base):
+    """A rendered public feed, refreshed by a job whenever something is published or retracted."""
+
+    __tablename__ = "feed_cache"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -19,6 +19,7 @@ DELIVER_WEBHOOKS = "deliver_webhooks"
 DELIVER_WEBHOOK = "deliver_webhook"
 CHECK_DEADLINES = "check_deadlines"
 RETRAIN_PRESCREENER = "retrain_prescreener"
+REFRESH_FEEDS = "refresh_feeds"
 
 
 def add_job(session: Session, job: str, args: dict[str, Any], *, key: str) -> OutboxMessage:

@@ -27,7 +27,7 @@ BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 TABLES = [
     "comments", "audit_events", "prescreens", "assignments", "notifications", "outbox",
     "webhook_subscriptions", "revisions", "articles", "api_tokens", "user_expertise",
-    "user_roles", "users", "societies",
+    "user_roles", "users", "societies", "feed_cache",
 ]  # fmt: skip
 
 

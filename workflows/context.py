@@ -30,6 +30,7 @@ class JobContext:
     stale_after: int = 90  # seconds without a heartbeat before a started job counts as lost
     retry_intervals: tuple[int, ...] = RETRY_INTERVALS
     plugins: tuple[str, ...] = ()
+    public_url: str = "http://127.0.0.1:5000"
 
     @property
     def job_prefix(self) -> str:

@@ -12,7 +12,7 @@ from classifiers.prescreen import default_model_path
 from classifiers.resources import SEED_CORPUS
 from classifiers.retrain import retrain_file
 from classifiers.training import Record, load_records
-from review import outbox
+from review import feeds, outbox
 from review.services import assignments, notifications, prescreens, queries
 from workflows.context import JobContext, forget_prescreener
 from workflows.delivery import deliver_webhook, fan_out_webhooks, send_pending_emails
@@ -76,6 +76,11 @@ def retrain_prescreener(ctx: JobContext) -> dict[str, Any]:
     return decision.to_dict()
 
 
+def refresh_feeds(ctx: JobContext) -> list[str]:
+    """Re-render the public Atom and RSS feeds after a publication or retraction."""
+    return feeds.refresh_feeds(ctx.db, ctx.public_url)
+
+
 def _mail(ctx: JobContext) -> None:
     if ctx.smtp_url:
         send_pending_emails(ctx.db, ctx.smtp_url, ctx.mail_from)
@@ -89,6 +94,7 @@ BUILTIN: dict[str, Job] = {
     outbox.DELIVER_WEBHOOK: deliver_webhook,
     outbox.CHECK_DEADLINES: check_deadlines,
     outbox.RETRAIN_PRESCREENER: retrain_prescreener,
+    outbox.REFRESH_FEEDS: refresh_feeds,
 }
 
 

@@ -408,6 +408,7 @@ def _record_jobs(s: Session, article: Article, event: AuditEvent, src: State, to
         outbox.add_job(
             s, outbox.DELIVER_WEBHOOKS, {"event_id": event.id}, key=f"webhook:{event.id}"
         )
+        outbox.add_job(s, outbox.REFRESH_FEEDS, {}, key=f"feeds:{event.id}")
 
 
 def count_articles(db: Database) -> int:

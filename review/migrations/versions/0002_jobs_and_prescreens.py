@@ -18,6 +18,13 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "feed_cache",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job", sa.String(length=64), nullable=False),
@@ -131,6 +138,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("feed_cache")
     with op.batch_alter_table("prescreens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_prescreens_revision_id"))
 
