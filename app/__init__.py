@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import BaseConverter
 
 from app import background, security
 from app.api import api
@@ -14,6 +15,23 @@ from app.config import Config
 from app.errors import register_error_handlers
 from app.public import public
 from review.db import Database
+from review.models import MAX_ID
+
+
+class IdConverter(BaseConverter):
+    """Database ids in URLs: up to 10 digits; a value beyond 32 bits cannot exist, so it
+    becomes the never-used id 0 and the view answers 404 (never a database overflow)."""
+
+    regex = r"\d{1,10}"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= MAX_ID else 0
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
+
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -21,6 +39,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: config, database handle, blueprints, error handlers, CLI. Does no I/O."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["id"] = IdConverter
     config = config or Config()
     app.config.from_mapping(config.as_flask())
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

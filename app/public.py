@@ -27,7 +27,7 @@ def index():  # type: ignore[no-untyped-def]
         return render_template("index.html", articles=items)
 
 
-@public.get("/articles/<int:article_id>")
+@public.get("/articles/<id:article_id>")
 def article(article_id: int):  # type: ignore[no-untyped-def]
     with get_db().read() as s:
         item = s.scalar(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 # Target audiences the society guidelines name (学校、乡村、社区、机关、企业、公众).
 AUDIENCES: tuple[str, ...] = ("学校", "乡村", "社区", "机关", "企业", "公众")
 KINDS: tuple[str, ...] = ("article", "rebuttal")
+MAX_ID = 2**31 - 1  # ids fit a 32-bit integer column on every database
 
 
 def utcnow() -> datetime:

@@ -335,10 +335,11 @@ class _TextExtractor(HTMLParser):
         self._break()
 
 
-def html_to_text(html: str) -> str:
-    """Return the plain text of article HTML (sanitized first), one line per block."""
+def html_to_text(html: str, *, sanitized: bool = False) -> str:
+    """Return the plain text of article HTML (sanitized first unless `sanitized`), one line
+    per block."""
     extractor = _TextExtractor()
-    extractor.feed(sanitize_html(html))
+    extractor.feed(html if sanitized else sanitize_html(html))
     extractor.close()
     return "\n".join(extractor.lines)
 
@@ -350,10 +351,11 @@ def _canonical(value: str) -> str:
     return unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-def content_hash(title: str, html: str) -> str:
-    """Return the sha256 hex digest identifying an article's title and sanitized body."""
+def content_hash(title: str, html: str, *, sanitized: bool = False) -> str:
+    """Return the sha256 hex digest identifying an article's title and sanitized body
+    (pass `sanitized=True` when `html` already went through sanitize_html)."""
     canonical = json.dumps(
-        [_HASH_VERSION, _canonical(title), _canonical(sanitize_html(html))],
+        [_HASH_VERSION, _canonical(title), _canonical(html if sanitized else sanitize_html(html))],
         ensure_ascii=False,
         separators=(",", ":"),
     )

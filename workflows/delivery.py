@@ -61,8 +61,20 @@ def deliver_webhook(ctx: JobContext, subscription_id: int, event_id: int) -> int
         raise TransientJobError(f"webhook {url} unreachable: {exc}") from exc
 
 
+def email_message(mail_from: str, recipient: str, text: str) -> EmailMessage:
+    """A plain-text notice; the subject is the message's first line, without line breaks."""
+    first_line = " ".join(text.split())[:40]
+    message = EmailMessage()
+    message["From"], message["To"] = mail_from, recipient
+    message["Subject"] = "【科普审核】" + first_line
+    message.set_content(text)
+    return message
+
+
 def send_pending_emails(db: Database, smtp_url: str, mail_from: str) -> int:
-    """E-mail notifications not yet sent; each is marked after its own successful send."""
+    """E-mail notifications not yet sent; each is marked after its own send. A notice that
+    cannot be sent to its address (bad header, recipient refused) is marked and logged, so it
+    never blocks the others."""
     pending = notifications.pending_emails(db)
     if not pending:
         return 0
@@ -70,6 +82,7 @@ def send_pending_emails(db: Database, smtp_url: str, mail_from: str) -> int:
     if parts.scheme not in ("smtp", "smtp+starttls", "smtps"):
         raise PermanentJobError(f"KEPU_SMTP_URL 的协议不受支持：{parts.scheme}")
     cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    sent = 0
     try:
         with cls(parts.hostname or "localhost", parts.port or 25, timeout=15) as smtp:
             if parts.scheme == "smtp+starttls":
@@ -77,12 +90,14 @@ def send_pending_emails(db: Database, smtp_url: str, mail_from: str) -> int:
             if parts.username:
                 smtp.login(unquote(parts.username), unquote(parts.password or ""))
             for notification_id, recipient, text in pending:
-                message = EmailMessage()
-                message["From"], message["To"] = mail_from, recipient
-                message["Subject"] = "【科普审核】" + text[:40]
-                message.set_content(text)
-                smtp.send_message(message)
+                try:
+                    smtp.send_message(email_message(mail_from, recipient, text))
+                    sent += 1
+                except (ValueError, smtplib.SMTPRecipientsRefused) as exc:
+                    log.error(
+                        "notification %s not e-mailed to %s: %s", notification_id, recipient, exc
+                    )
                 notifications.mark_emailed(db, notification_id)
     except (OSError, smtplib.SMTPException) as exc:
         raise TransientJobError(f"SMTP 发送失败：{exc}") from exc
-    return len(pending)
+    return sent

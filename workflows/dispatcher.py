@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from review import outbox
 from review.models import OutboxMessage, utcnow
@@ -50,36 +50,65 @@ def dispatch(ctx: JobContext, queue: Queue, *, limit: int = 200) -> int:
 
 
 def _dispatch_one(ctx: JobContext, queue: Queue, message_id: int) -> int:
-    with ctx.db.write() as s:
+    """Mark the row dispatched (committed first, so a fast worker finds it so), then enqueue;
+    if Redis fails, put the row back to pending."""
+    with ctx.db.read() as s:
         m = s.get(OutboxMessage, message_id)
         if m is None or m.status != "pending":
+            return 0
+        number, job, args = m.dispatches, m.job, dict(m.args)
+    for _ in range(5):
+        number += 1
+        job_id = rq_job_id(ctx, message_id, number)
+        if not _mark(ctx, message_id, ("pending", number - 1), ("dispatched", number, job_id)):
             return 0  # another dispatcher took it
-        dispatch_no = m.dispatches + 1
-        for _ in range(5):
-            job_id = rq_job_id(ctx, m.id, dispatch_no)
-            try:
-                queue.enqueue(
-                    "workflows.runner.run_outbox_job",
-                    m.id,
-                    job_id=job_id,
-                    unique=True,
-                    retry=Retry(max=len(ctx.retry_intervals), interval=list(ctx.retry_intervals)),
-                    job_timeout=ctx.job_timeout,
-                    result_ttl=3600,
-                    failure_ttl=7 * 24 * 3600,
-                    description=f"{m.job} {m.args}",
-                )
-                break
-            except DuplicateJobError:
-                existing = Job.fetch(job_id, connection=queue.connection)
-                if existing.get_status(refresh=False) in ALIVE | {JobStatus.STARTED}:
-                    log.info("outbox %s already in RQ as %s", m.id, job_id)
-                    break
-                dispatch_no += 1  # a finished or failed leftover under this id: use the next
-        m.status, m.rq_job_id = "dispatched", job_id
-        m.dispatches = dispatch_no
-        m.dispatched_at = utcnow()
-        return 1
+        try:
+            queue.enqueue(
+                "workflows.runner.run_outbox_job",
+                message_id,
+                job_id=job_id,
+                unique=True,
+                retry=Retry(max=len(ctx.retry_intervals), interval=list(ctx.retry_intervals)),
+                job_timeout=ctx.job_timeout,
+                result_ttl=3600,
+                failure_ttl=7 * 24 * 3600,
+                description=f"{job} {args}",
+            )
+            return 1
+        except DuplicateJobError:
+            existing = Job.fetch(job_id, connection=queue.connection)
+            if existing.get_status(refresh=False) in ALIVE | {JobStatus.STARTED}:
+                log.info("outbox %s already in RQ as %s", message_id, job_id)
+                return 1
+            # a finished or failed leftover under this id: back to pending, try the next id
+            _mark(ctx, message_id, ("dispatched", number), ("pending", number, None))
+        except RedisError:
+            _mark(ctx, message_id, ("dispatched", number), ("pending", number - 1, None))
+            raise
+    return 0
+
+
+def _mark(
+    ctx: JobContext,
+    message_id: int,
+    expected: tuple[str, int],
+    new: tuple[str, int, str | None],
+) -> bool:
+    """Move a row from (status, dispatches) to (status, dispatches, rq job id) if unchanged."""
+    values: dict[str, object] = {"status": new[0], "dispatches": new[1], "rq_job_id": new[2]}
+    if new[0] == "dispatched":
+        values["dispatched_at"] = utcnow()
+    with ctx.db.write() as s:
+        result = s.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == expected[0],
+                OutboxMessage.dispatches == expected[1],
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
 
 
 def sweep(ctx: JobContext, queue: Queue) -> int:
@@ -99,15 +128,25 @@ def sweep(ctx: JobContext, queue: Queue) -> int:
     for message_id, job_id, status, started_at in rows:
         reason = _lost_reason(queue, job_id, status, started_at, cutoff)
         if reason:
-            lost.append((message_id, status, reason))
-    for message_id, status, reason in lost:
+            lost.append((message_id, status, job_id, reason))
+    moved = 0
+    for message_id, status, job_id, reason in lost:
         with ctx.db.write() as s:
-            m = s.get(OutboxMessage, message_id)
-            if m is not None and m.status == status:
-                log.warning("outbox %s (%s) lost: %s; dispatching again", m.id, m.job, reason)
-                m.status, m.available_at = "pending", utcnow()
-                m.last_error = f"lost: {reason}"
-    return len(lost)
+            result = s.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.status == status,
+                    OutboxMessage.rq_job_id.is_(None)
+                    if job_id is None
+                    else OutboxMessage.rq_job_id == job_id,
+                )
+                .values(status="pending", available_at=utcnow(), last_error=f"lost: {reason}")
+            )
+        if result.rowcount == 1:
+            log.warning("outbox %s lost (%s): dispatching again", message_id, reason)
+            moved += 1
+    return moved
 
 
 def _lost_reason(queue, job_id, status, started_at, cutoff) -> str | None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import traceback
 from datetime import timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from review import exceptions as domain
 from review.models import OutboxMessage, utcnow
@@ -25,13 +25,15 @@ CLAIMABLE = ("pending", "dispatched")
 
 
 def _claim(ctx: JobContext, outbox_id: int) -> tuple[str, dict, int] | None:
+    """Take the row for this run; a conditional update, so two claimants cannot both win."""
     with ctx.db.write() as s:
-        m = s.get(OutboxMessage, outbox_id)
-        if m is None or m.status not in CLAIMABLE:
-            return None
-        m.status, m.started_at = "running", utcnow()
-        m.attempts += 1
-        return m.job, dict(m.args), m.attempts
+        row = s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == outbox_id, OutboxMessage.status.in_(CLAIMABLE))
+            .values(status="running", started_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.job, OutboxMessage.args, OutboxMessage.attempts)
+        ).first()
+    return (row.job, dict(row.args), row.attempts) if row is not None else None
 
 
 def _finish(
@@ -42,18 +44,22 @@ def _finish(
     retry_in: int | None = None,
     result: Any = None,
 ) -> None:
+    """Record the outcome of this run, unless another run already recorded one."""
+    values: dict[str, Any] = {"status": status}
+    if result is not None:
+        values["result"] = _json_safe(result)
+    if error:
+        values["last_error"] = error[-4000:]
+    if status in ("done", "failed"):
+        values["finished_at"] = utcnow()
+    if retry_in is not None:
+        values["available_at"] = utcnow() + timedelta(seconds=retry_in)
     with ctx.db.write() as s:
-        m = s.get(OutboxMessage, outbox_id)
-        if m is None:
-            return
-        m.status = status
-        if result is not None:
-            m.result = _json_safe(result)
-        m.last_error = error[-4000:] if error else m.last_error
-        if status in ("done", "failed"):
-            m.finished_at = utcnow()
-        if retry_in is not None:
-            m.available_at = utcnow() + timedelta(seconds=retry_in)
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "running")
+            .values(**values)
+        )
 
 
 def run_message(ctx: JobContext, outbox_id: int, *, retry_by: Literal["rq", "outbox"]) -> str:
@@ -105,6 +111,7 @@ def run_outbox_job(outbox_id: int) -> str:
 def run_inline(ctx: JobContext, *, limit: int = 50) -> int:
     """Run due pending jobs in this process (the embedded mode without Redis), including jobs
     that those jobs record; each job at most once per call, so a retry waits for the next."""
+    _recover_stale_inline(ctx)
     seen: set[int] = set()
     while len(seen) < limit:
         with ctx.db.read() as s:
@@ -126,3 +133,30 @@ def run_inline(ctx: JobContext, *, limit: int = 50) -> int:
             seen.add(outbox_id)
             run_message(ctx, outbox_id, retry_by="outbox")
     return len(seen)
+
+
+def _recover_stale_inline(ctx: JobContext) -> None:
+    """Jobs an in-process run left `running` (the process died mid-job) go back to pending."""
+    cutoff = utcnow() - timedelta(seconds=ctx.stale_after)
+    stale = (
+        OutboxMessage.status == "running",
+        OutboxMessage.rq_job_id.is_(None),
+        OutboxMessage.started_at < cutoff,
+    )
+    with ctx.db.read() as s:
+        if s.scalar(select(OutboxMessage.id).where(*stale).limit(1)) is None:
+            return
+    with ctx.db.write() as s:
+        result = s.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "running",
+                OutboxMessage.rq_job_id.is_(None),
+                OutboxMessage.started_at < cutoff,
+            )
+            .values(
+                status="pending", available_at=utcnow(), last_error="lost: process ended mid-job"
+            )
+        )
+    if result.rowcount:
+        log.warning("%s in-process job(s) were left running; queued again", result.rowcount)

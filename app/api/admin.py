@@ -44,7 +44,7 @@ def list_jobs():  # type: ignore[no-untyped-def]
     return jsonify({"items": items})
 
 
-@bp.post("/jobs/<int:job_id>/requeue")
+@bp.post("/jobs/<id:job_id>/requeue")
 def requeue(job_id: int):  # type: ignore[no-untyped-def]
     """Requeue a failed job.
     ---

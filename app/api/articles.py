@@ -46,7 +46,7 @@ def create_article():  # type: ignore[no-untyped-def]
     return response
 
 
-@bp.put("/articles/<int:article_id>")
+@bp.put("/articles/<id:article_id>")
 def edit_article(article_id: int):  # type: ignore[no-untyped-def]
     """Edit a draft or an article sent back for changes.
     ---
@@ -80,7 +80,7 @@ def edit_article(article_id: int):  # type: ignore[no-untyped-def]
     return jsonify(queries.get_article(db, actor, article_id, get_policy()))
 
 
-@bp.post("/articles/<int:article_id>/actions/<action>")
+@bp.post("/articles/<id:article_id>/actions/<action>")
 def act(article_id: int, action: str):  # type: ignore[no-untyped-def]
     """Apply a review action.
     ---
@@ -116,7 +116,7 @@ def act(article_id: int, action: str):  # type: ignore[no-untyped-def]
     return jsonify(queries.get_article(db, actor, article_id, get_policy()))
 
 
-@bp.get("/articles/<int:article_id>")
+@bp.get("/articles/<id:article_id>")
 def get_article(article_id: int):  # type: ignore[no-untyped-def]
     """Read one article with its history.
     ---
@@ -174,7 +174,7 @@ def review_queue():  # type: ignore[no-untyped-def]
     return jsonify(queries.review_queue(get_db(), current_actor()))
 
 
-@bp.get("/articles/<int:article_id>/revisions")
+@bp.get("/articles/<id:article_id>/revisions")
 def revisions(article_id: int):  # type: ignore[no-untyped-def]
     """List revisions.
     ---
@@ -189,7 +189,7 @@ def revisions(article_id: int):  # type: ignore[no-untyped-def]
     return jsonify({"items": queries.revision_list(get_db(), current_actor(), article_id)})
 
 
-@bp.get("/articles/<int:article_id>/diff")
+@bp.get("/articles/<id:article_id>/diff")
 def diff(article_id: int):  # type: ignore[no-untyped-def]
     """Text diff between two revisions.
     ---
@@ -211,7 +211,7 @@ def diff(article_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.post("/articles/<int:article_id>/assignments")
+@bp.post("/articles/<id:article_id>/assignments")
 def reassign(article_id: int):  # type: ignore[no-untyped-def]
     """Hand the current review stage to another reviewer.
     ---

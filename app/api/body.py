@@ -9,6 +9,7 @@ from flask import request
 from pydantic import BaseModel
 
 from app.errors import ApiError
+from review.models import MAX_ID
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,7 +37,19 @@ def json_object() -> dict:
         raise ApiError(400, "malformed_json", f"JSON 格式错误：{str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "请求体必须是一个 JSON 对象")
+    if _has_nul(data):
+        raise ApiError(400, "invalid_characters", "请求体中的文本不能包含 NUL（\\u0000）字符")
     return data
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def parse_body(model: type[M]) -> M:
@@ -45,10 +58,13 @@ def parse_body(model: type[M]) -> M:
 
 
 def int_arg(name: str, default: int) -> int:
+    """An integer query parameter (ASCII digits, within 32 bits), or 400."""
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, "bad_query", f"查询参数 {name} 必须是整数") from None
+    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 11:
+        raise ApiError(400, "bad_query", f"查询参数 {name} 必须是整数")
+    value = int(raw)
+    if not -MAX_ID <= value <= MAX_ID:
+        raise ApiError(400, "bad_query", f"查询参数 {name} 超出范围")
+    return value

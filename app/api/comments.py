@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from app.api.auth import current_actor
-from app.api.body import parse_body
+from app.api.body import int_arg, parse_body
 from app.api.schemas import CommentCreate
-from app.errors import ApiError
 from app.extensions import get_db
 from review.services import comments
 
 bp = Blueprint("comments", __name__)
 
 
-@bp.post("/articles/<int:article_id>/comments")
+@bp.post("/articles/<id:article_id>/comments")
 def add_comment(article_id: int):  # type: ignore[no-untyped-def]
     """Comment on a passage.
     ---
@@ -45,7 +44,7 @@ def add_comment(article_id: int):  # type: ignore[no-untyped-def]
     return jsonify(view), 201
 
 
-@bp.get("/articles/<int:article_id>/comments")
+@bp.get("/articles/<id:article_id>/comments")
 def list_comments(article_id: int):  # type: ignore[no-untyped-def]
     """List comments.
     ---
@@ -60,16 +59,12 @@ def list_comments(article_id: int):  # type: ignore[no-untyped-def]
         200: {content: {application/json: {schema: CommentList}}}
     """
     actor = current_actor()
-    revision = request.args.get("revision")
-    if revision is not None and not revision.isdigit():
-        raise ApiError(400, "bad_query", "查询参数 revision 必须是整数")
-    items = comments.list_comments(
-        get_db(), actor, article_id, revision_id=int(revision) if revision else None
-    )
+    revision = int_arg("revision", 0) or None
+    items = comments.list_comments(get_db(), actor, article_id, revision_id=revision)
     return jsonify({"items": items})
 
 
-@bp.post("/articles/<int:article_id>/comments/<int:comment_id>/resolve")
+@bp.post("/articles/<id:article_id>/comments/<id:comment_id>/resolve")
 def resolve(article_id: int, comment_id: int):  # type: ignore[no-untyped-def]
     """Resolve a comment.
     ---

@@ -27,7 +27,7 @@ def list_notifications():  # type: ignore[no-untyped-def]
     return jsonify(notifications.list_notifications(get_db(), current_actor(), unread_only=unread))
 
 
-@bp.post("/notifications/<int:notification_id>/read")
+@bp.post("/notifications/<id:notification_id>/read")
 def mark_read(notification_id: int):  # type: ignore[no-untyped-def]
     """Mark read.
     ---

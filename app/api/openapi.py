@@ -41,7 +41,7 @@ def build_spec() -> dict:
                 response.setdefault("description", HTTPStatus(int(status)).phrase)
         path = rule.rule.removeprefix("/api/v1")
         for arg in rule.arguments:
-            path = path.replace(f"<int:{arg}>", f"{{{arg}}}").replace(f"<{arg}>", f"{{{arg}}}")
+            path = path.replace(f"<id:{arg}>", f"{{{arg}}}").replace(f"<{arg}>", f"{{{arg}}}")
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     document["servers"] = [{"url": "/api/v1"}]

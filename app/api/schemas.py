@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from review.models import AUDIENCES
+from review.models import AUDIENCES, MAX_ID
 from review.states import ReasonCode, State
 
 Audience = Literal[AUDIENCES]  # type: ignore[valid-type]
-MAX_HTML = 1_000_000
+MAX_HTML = 300_000  # characters; sanitizing is slow on huge inputs
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 class Strict(BaseModel):
@@ -25,7 +29,7 @@ class ArticleCreate(Strict):
 
 
 class ArticleEdit(Strict):
-    version: int = Field(ge=1)
+    version: Id
     title: str | None = Field(default=None, min_length=1, max_length=200)
     body_html: str | None = Field(default=None, max_length=MAX_HTML)
     topics: list[str] | None = Field(default=None, max_length=10)
@@ -33,17 +37,17 @@ class ArticleEdit(Strict):
 
 
 class ActionRequest(Strict):
-    version: int = Field(ge=1)
+    version: Id
     reason_code: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=5000)
 
 
 class CommentCreate(Strict):
-    revision: int | None = Field(default=None, ge=1)
-    start: int | None = Field(default=None, ge=0)
-    end: int | None = Field(default=None, ge=0)
+    revision: Id | None = None
+    start: Offset | None = None
+    end: Offset | None = None
     text: str = Field(min_length=1, max_length=5000)
-    parent: int | None = Field(default=None, ge=1)
+    parent: Id | None = None
 
 
 class LoginRequest(Strict):
@@ -52,7 +56,7 @@ class LoginRequest(Strict):
 
 
 class AssignmentCreate(Strict):
-    reviewer_id: int = Field(ge=1)
+    reviewer_id: Id
 
 
 class WebhookCreate(Strict):

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from review.exceptions import InvalidInput, InvalidTransition, NotAllowed, NotFound
-from review.models import Article, Assignment, User, UserExpertise, UserRole, utcnow
+from review.models import (
+    Article,
+    Assignment,
+    AuditEvent,
+    User,
+    UserExpertise,
+    UserRole,
+    utcnow,
+)
 from review.policy import ReviewPolicy
 from review.services.articles import required_science_approvals
 from review.services.notifications import notify
@@ -160,6 +168,8 @@ def reassign(
         )
         if any(a.reviewer_id == reviewer_id for a in open_rows):
             raise InvalidInput("该审核人已被指派")
+        if reviewer_id in _round_approvers(s, article, stage):
+            raise InvalidInput("该审核人本轮已批准过，不能再次指派")
         overdue = [a for a in open_rows if a.due_at < now] or open_rows[:1]
         for a in overdue:
             a.status, a.closed_at = "reassigned", now
@@ -202,6 +212,19 @@ def reassign(
             "due_at": due.isoformat().replace("+00:00", "Z"),
             "replaced": [a.reviewer_id for a in overdue],
         }
+
+
+def _round_approvers(s: Session, article: Article, stage: State) -> set[int]:
+    return set(
+        s.scalars(
+            select(AuditEvent.actor_id).where(
+                AuditEvent.article_id == article.id,
+                AuditEvent.review_round == article.review_round,
+                AuditEvent.from_state == stage,
+                AuditEvent.action == "approve",
+            )
+        )
+    )
 
 
 def check_deadlines(

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from review.db import Database
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
 
 
 def iso(value: datetime | None) -> str | None:
@@ -166,8 +167,8 @@ def _visible_clause(actor: Actor):  # type: ignore[no-untyped-def]
 
 
 def _page(page: int, per_page: int) -> tuple[int, int]:
-    if page < 1:
-        raise InvalidInput("page 必须 ≥ 1", details={"field": "page"})
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput(f"page 须在 1 到 {MAX_PAGE} 之间", details={"field": "page"})
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput(f"per_page 须在 1 到 {MAX_PER_PAGE} 之间", details={"field": "per_page"})
     return page, per_page

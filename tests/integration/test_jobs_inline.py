@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
 import hmac
 import json
@@ -415,7 +417,12 @@ def test_notifications_are_emailed_through_smtp(
         )
         recipients = [rcpt for m in Sink.messages for rcpt in m.rcpt_tos]
         assert "pol-mail@example.org" in recipients  # assignment notice
-        assert "writer-mail@example.org" in recipients  # rejection notice
+        assert "writer-mail@example.org" in recipients  # rejection notice, reason with a line break
+        subjects = [
+            email.message_from_bytes(m.content, policy=email.policy.default)["Subject"]
+            for m in Sink.messages
+        ]
+        assert any("未通过审核" in subject for subject in subjects)
         mail_app.extensions["kepu.db"].dispose()
     finally:
         controller.stop()

@@ -209,3 +209,57 @@ def test_security_headers_on_every_response(client, writer):
         assert "frame-ancestors 'none'" in csp
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert r.headers["Referrer-Policy"]
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("get", f"/api/v1/articles/{10**30}", None),
+        ("put", f"/api/v1/articles/{10**30}", {"version": 1}),
+        ("post", f"/api/v1/articles/{10**30}/actions/submit", {"version": 1}),
+        ("get", "/api/v1/articles/0", None),
+        ("post", f"/api/v1/notifications/{10**30}/read", None),
+        ("post", f"/api/v1/admin/jobs/{10**30}/requeue", None),
+        ("get", f"/articles/{10**30}", None),
+    ],
+)
+def test_out_of_range_ids_in_paths_are_404(client, writer, method, path, body):
+    r = getattr(client, method)(path, json=body, headers=writer.auth)
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["page=99999999999999999999", f"page={2**62}", "page=²", "per_page=-1", "page=1e3"],
+)
+def test_out_of_range_query_numbers_are_4xx(client, writer, query):
+    r = client.get(f"/api/v1/articles?{query}", headers=writer.auth)
+    assert r.status_code in (400, 422)
+    error_of(r)
+
+
+def test_huge_numbers_in_bodies_are_422(client, writer, make_article):
+    article_id = make_article(author=writer)
+    r = client.post(
+        f"/api/v1/articles/{article_id}/actions/submit",
+        json={"version": 10**30},
+        headers=writer.auth,
+    )
+    assert r.status_code == 422
+    r = client.post(
+        f"/api/v1/articles/{article_id}/comments",
+        json={"revision": 10**30, "text": "x"},
+        headers=writer.auth,
+    )
+    assert r.status_code == 422
+    r = client.get(f"/api/v1/articles/{article_id}/comments?revision=²", headers=writer.auth)
+    assert r.status_code == 400
+    r = client.get(f"/api/v1/articles/{article_id}/diff?from={10**30}&to=1", headers=writer.auth)
+    assert r.status_code == 400
+
+
+def test_nul_characters_are_refused(client, db, writer):
+    r = client.post("/api/v1/articles", json={**GOOD, "title": "标\x00题"}, headers=writer.auth)
+    assert r.status_code == 400
+    assert error_of(r)["code"] == "invalid_characters"
+    assert count_articles(db) == 0

@@ -30,8 +30,11 @@ def test_publish_and_retract_refresh_the_feeds(client, make_user, make_article):
 
     editor = make_user("editor")
     view = client.get(f"/api/v1/articles/{second}", headers=editor.auth).get_json()
-    r = client.post(f"/api/v1/articles/{second}/actions/retract", headers=editor.auth,
-                    json={"version": view["version"], "reason_code": "factual_error", "reason": "数据有误"})
+    r = client.post(
+        f"/api/v1/articles/{second}/actions/retract",
+        headers=editor.auth,
+        json={"version": view["version"], "reason_code": "factual_error", "reason": "数据有误"},
+    )
     assert r.status_code == 200
     parsed = feedparser.parse(client.get("/feeds/articles.atom").data)
     assert [e.title for e in parsed.entries] == ["冬季如何预防流感"]
