@@ -155,13 +155,19 @@ def _ensure_users(db: Database) -> tuple[bool, dict[str, Actor]]:
     return True, actors
 
 
-def load_demo(db: Database, progress: Callable[[str], None] = lambda _msg: None) -> DemoResult:
-    """Load the demo once; later calls only issue fresh tokens for the demo users."""
+def load_demo(
+    db: Database,
+    progress: Callable[[str], None] = lambda _msg: None,
+    after_step: Callable[[], object] = lambda: None,
+) -> DemoResult:
+    """Load the demo once; later calls only issue fresh tokens for the demo users.
+    `after_step` runs after every action, as the web app runs background jobs after a request
+    (pre-screens decide how many experts must approve)."""
     created, who = _ensure_users(db)
     if created:
         for author, title, html, topics, audiences, target in ARTICLES:
             progress(f"示例文章：{title}（{target}）")
-            _walk(db, who, author, title, html, topics, audiences, target)
+            _walk(db, who, author, title, html, topics, audiences, target, after_step)
     credentials = []
     for key, email, _name, roles, *_ in USERS:
         token = people.login(db, email=email, password=DEMO_PASSWORD, token_name="demo")
@@ -170,7 +176,7 @@ def load_demo(db: Database, progress: Callable[[str], None] = lambda _msg: None)
     return DemoResult(created=created, credentials=credentials)
 
 
-def _walk(db, who, author, title, html, topics, audiences, target) -> None:  # type: ignore[no-untyped-def]
+def _walk(db, who, author, title, html, topics, audiences, target, after_step) -> None:  # type: ignore[no-untyped-def]
     writer = who[author]
     article_id = articles.create_article(
         db, writer, title=title, body_html=html, topics=topics, audiences=audiences
@@ -180,6 +186,7 @@ def _walk(db, who, author, title, html, topics, audiences, target) -> None:  # t
     def act(actor_key: str, action: str, **kw: str) -> None:
         nonlocal version
         articles.perform(db, who[actor_key], article_id, action, version=version, **kw)
+        after_step()
         version += 1
 
     if target == "draft":

@@ -16,8 +16,9 @@ class ReviewPolicy:
     remind_hours_before_due: int = 24
 
     def science_approvals_for(self, risk: float | None) -> int:
-        """Expert approvals needed, given the pre-screener's risk of the revision under review."""
-        if risk is not None and risk >= self.high_risk_threshold:
+        """Expert approvals needed, given the pre-screener's risk of the revision under review.
+        No result yet (pending or failed) counts as high risk: unknown is not safe."""
+        if risk is None or risk >= self.high_risk_threshold:
             return max(self.science_approvals, self.high_risk_science_approvals)
         return self.science_approvals
 

@@ -16,17 +16,18 @@ from workflows import context, runner
 @with_appcontext
 def demo_command() -> None:
     """加载中文示例数据（学会、各角色用户、不同状态的文章）并打印登录信息。"""
+    ctx = current_app.extensions["kepu.jobs"]
+    context.configure(ctx)
     try:
-        result = load_demo(get_db(), progress=lambda msg: click.echo(f"  · {msg}"))
+        # Jobs run in this process after each step (with Redis too: the demo's steps need
+        # the pre-screens), so the demo shows assignments and results right away.
+        result = load_demo(
+            get_db(),
+            progress=lambda msg: click.echo(f"  · {msg}"),
+            after_step=lambda: runner.run_inline(ctx, limit=200),
+        )
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
-    ctx = current_app.extensions["kepu.jobs"]
-    if not ctx.redis_url:  # embedded mode: run the pre-screens and assignments now
-        context.configure(ctx)
-        for _ in range(20):
-            if not runner.run_inline(ctx, limit=200):
-                break
-        click.echo("  · 预审、指派与通知任务已执行")
     click.echo("示例数据已加载。" if result.created else "示例数据已存在，未重复加载。")
     click.echo("示例账号（邮箱 / 密码 / 角色 / API 令牌）：")
     for email, password, roles, token in result.credentials:
