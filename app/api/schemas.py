@@ -117,7 +117,7 @@ class ArticleOut(ArticleSummary):
     body_text: str
     revision: RevisionRef | None
     review_round: int
-    science_approvals: Approvals
+    science_approvals: Approvals | None
     allowed_actions: list[str]
     created_at: str
     history: list[AuditEventOut]

@@ -66,11 +66,22 @@ def can_view(actor: Actor, article: Article) -> bool:
     )
 
 
-def load_visible(session: Session, actor: Actor, article_id: int) -> Article:
-    """The article if the actor may see it; NotFound otherwise (never leak existence)."""
+def can_see_review(actor: Actor, article: Article) -> bool:
+    """Review material (history, reasons, drafts, comments, assignments, pre-screen) is for
+    the author and staff, not for every reader of a published piece."""
+    return article.author_id == actor.id or bool(actor.roles & STAFF_ROLES)
+
+
+def load_visible(
+    session: Session, actor: Actor, article_id: int, *, review_material: bool = False
+) -> Article:
+    """The article if the actor may see it (and its review material, if asked);
+    NotFound otherwise (never leak existence)."""
     article = session.get(Article, article_id)
     if article is None or not can_view(actor, article):
         raise NotFound(f"文章 {article_id} 不存在")
+    if review_material and not can_see_review(actor, article):
+        raise NotFound(f"文章 {article_id} 的审核材料不对你公开")
     return article
 
 

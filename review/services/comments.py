@@ -100,7 +100,7 @@ def list_comments(
 ) -> list[dict[str, Any]]:
     """Comments on an article (optionally one revision), in thread order."""
     with db.read() as s:
-        load_visible(s, actor, article_id)
+        load_visible(s, actor, article_id, review_material=True)
         query = select(Comment).where(Comment.article_id == article_id)
         if revision_id is not None:
             query = query.where(Comment.revision_id == revision_id)

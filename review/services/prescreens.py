@@ -116,7 +116,7 @@ def prescreen_view(
     if job is None:
         return None
     if job.status == "failed":
-        return {"status": "failed", "error": job.last_error, "attempts": job.attempts}
+        return {"status": "failed", "attempts": job.attempts}  # details: admin jobs list
     return {"status": "pending", "job_status": job.status, "attempts": job.attempts}
 
 

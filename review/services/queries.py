@@ -15,6 +15,7 @@ from review.policy import ReviewPolicy
 from review.services.articles import (
     DEFAULT_POLICY,
     STAFF_ROLES,
+    can_see_review,
     load_visible,
     required_science_approvals,
 )
@@ -134,6 +135,27 @@ def article_view(
     return view
 
 
+def reader_view(article: Article) -> dict[str, Any]:
+    """A published piece as any logged-in reader sees it: the text, no review material."""
+    revision = article.current_revision
+    view = summary_view(article)
+    view.update(
+        {
+            "body_html": revision.body_html if revision else "",
+            "body_text": revision.body_text if revision else "",
+            "revision": None,
+            "review_round": article.review_round,
+            "science_approvals": None,
+            "allowed_actions": [],
+            "created_at": iso(article.created_at),
+            "prescreen": None,
+            "assignments": [],
+            "history": [],
+        }
+    )
+    return view
+
+
 def assignment_view(a: Assignment) -> dict[str, Any]:
     now = utcnow()
     return {
@@ -157,6 +179,8 @@ def get_article(
         if article is None:
             raise NotFound(f"文章 {article_id} 不存在")
         load_visible(s, actor, article_id)
+        if not can_see_review(actor, article):
+            return reader_view(article)
         return article_view(s, article, policy)
 
 
@@ -266,7 +290,7 @@ def review_queue(db: Database, actor: Actor, *, limit: int = 100) -> dict[str, A
 def revision_list(db: Database, actor: Actor, article_id: int) -> list[dict[str, Any]]:
     """All revisions of an article, oldest first."""
     with db.read() as s:
-        load_visible(s, actor, article_id)
+        load_visible(s, actor, article_id, review_material=True)
         rows = s.scalars(
             select(Revision).where(Revision.article_id == article_id).order_by(Revision.number)
         ).all()
@@ -287,7 +311,7 @@ def revision_diff(
 ) -> dict[str, Any]:
     """Unified text diff between two revisions of an article (by revision number)."""
     with db.read() as s:
-        load_visible(s, actor, article_id)
+        load_visible(s, actor, article_id, review_material=True)
         rows = {
             r.number: r
             for r in s.scalars(

@@ -272,3 +272,23 @@ def test_list_filters_by_state_and_paginates(client, team, make_article):
         client.get("/api/v1/articles?per_page=1000", headers=team["editor"].auth).status_code == 422
     )
     assert client.get("/api/v1/articles?page=x", headers=team["editor"].auth).status_code == 400
+
+
+def test_readers_of_a_published_piece_see_no_review_material(client, make_user, make_article):
+    author = make_user("writer")
+    article_id = make_article(author=author, state="published")
+    reader = make_user("writer")
+    view = client.get(f"/api/v1/articles/{article_id}", headers=reader.auth).get_json()
+    assert view["state"] == "published" and "疫苗" in view["body_text"]
+    assert view["history"] == [] and view["assignments"] == [] and view["prescreen"] is None
+    for path in ("revisions", "diff?from=1&to=1", "comments"):
+        assert (
+            client.get(f"/api/v1/articles/{article_id}/{path}", headers=reader.auth).status_code
+            == 404
+        )
+    own = client.get(f"/api/v1/articles/{article_id}", headers=author.auth).get_json()
+    assert [e["action"] for e in own["history"]] == ["submit", "approve", "approve", "publish"]
+    assert (
+        client.get(f"/api/v1/articles/{article_id}/revisions", headers=author.auth).status_code
+        == 200
+    )
