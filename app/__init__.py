@@ -13,6 +13,7 @@ from app.api import api
 from app.commands import register_commands
 from app.config import Config
 from app.errors import register_error_handlers
+from app.extensions import limiter
 from app.public import public
 from review.db import Database
 from review.models import MAX_ID
@@ -48,6 +49,10 @@ def create_app(config: Config | None = None) -> Flask:
         db_path = Path(app.instance_path) / "kepu.sqlite"
         app.config["DATABASE_URL"] = f"sqlite:///{db_path}"
     app.extensions["kepu.db"] = Database(app.config["DATABASE_URL"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # Redis down: do not fail logins
+    limiter.init_app(app)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("jieba").setLevel(logging.WARNING)  # it prints its own start-up notes

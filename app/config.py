@@ -66,6 +66,9 @@ class Config:
     PUBLIC_URL: str = field(
         default_factory=lambda: os.environ.get("KEPU_PUBLIC_URL", "http://127.0.0.1:5000")
     )
+    LOGIN_RATE_LIMIT: str = field(
+        default_factory=lambda: os.environ.get("KEPU_LOGIN_RATE_LIMIT", "10 per minute")
+    )
     PRESCREEN_MODEL: str = field(default_factory=lambda: os.environ.get("KEPU_PRESCREEN_MODEL", ""))
     TESTING: bool = False
 

@@ -6,9 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
 from review.db import Database
 from review.policy import ReviewPolicy
+
+# Rate limits (Flask-Limiter): storage is Redis when configured, else this process's memory.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def get_db() -> Database:

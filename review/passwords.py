@@ -9,6 +9,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
+# Checked when the e-mail is unknown, so a failed login costs the same either way.
+DUMMY_HASH = HASHER.hash("kepu-review: no such user")
+
+
 def hash_password(password: str) -> str:
     """Argon2id hash of a password."""
     return HASHER.hash(password)

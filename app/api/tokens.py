@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from app.api.auth import bearer_token, current_actor
 from app.api.body import parse_body
 from app.api.schemas import LoginRequest
-from app.extensions import get_db
+from app.extensions import get_db, limiter
 from review.services import people
 
 bp = Blueprint("tokens", __name__)
 
 
 @bp.post("/tokens")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 def login():  # type: ignore[no-untyped-def]
     """Exchange email and password for an API token.
     ---
@@ -25,6 +26,7 @@ def login():  # type: ignore[no-untyped-def]
       responses:
         201: {content: {application/json: {schema: TokenOut}}}
         401: {content: {application/json: {schema: ErrorOut}}}
+        429: {description: 登录尝试过于频繁, content: {application/json: {schema: ErrorOut}}}
     """
     data = parse_body(LoginRequest)
     return jsonify({"token": people.login(get_db(), email=data.email, password=data.password)}), 201

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from review.exceptions import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from review.models import ApiToken, Society, User, UserExpertise, UserRole, utcnow
-from review.passwords import hash_password, verify_password
+from review.passwords import DUMMY_HASH, hash_password, verify_password
 from review.states import Role
 
 if TYPE_CHECKING:
@@ -129,16 +129,21 @@ def _new_token(session, user_id: int, *, name: str) -> str:  # type: ignore[no-u
 
 
 def login(db: Database, *, email: str, password: str, token_name: str = "login") -> str:
-    """Check email and password and issue a new API token; upgrades an outdated hash."""
-    with db.write() as s:
+    """Check email and password and issue a new API token; upgrades an outdated hash.
+    Unknown e-mails cost the same hash check, so timing does not reveal who is registered."""
+    with db.read() as s:
         user = s.scalar(select(User).where(User.email == email.strip().lower()))
-        ok, new_hash = verify_password(user.password_hash if user else None, password)
-        if user is None or not ok or not user.is_active:
-            raise AuthenticationFailed("邮箱或密码错误")
+        user_id, stored = (user.id, user.password_hash) if user and user.is_active else (None, None)
+    ok, new_hash = verify_password(stored or DUMMY_HASH, password)
+    if user_id is None or stored is None or not ok:
+        raise AuthenticationFailed("邮箱或密码错误")
+    with db.write() as s:
         if new_hash:
-            user.password_hash = new_hash
-            log.info("rehashed password of user %s with current parameters", user.id)
-        return _new_token(s, user.id, name=token_name[:100])
+            target = s.get(User, user_id)
+            if target is not None and target.password_hash == stored:
+                target.password_hash = new_hash
+                log.info("rehashed password of user %s with current parameters", user_id)
+        return _new_token(s, user_id, name=token_name[:100])
 
 
 def authenticate_token(db: Database, token: str) -> Actor:

@@ -126,3 +126,50 @@ def test_docs_command_prints_the_state_machine(cli):
     result = cli("docs", "state-machine")
     assert "stateDiagram-v2" in result.output
     assert "final_review --> published: publish (editor)" in result.output
+
+
+def test_login_is_rate_limited(app, client, cli):
+    cli(
+        "users",
+        "create",
+        "--email",
+        "rl@example.org",
+        "--name",
+        "限流",
+        "--role",
+        "writer",
+        "--password-stdin",
+        input="long-enough-pw\n",
+    )
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    codes = [
+        client.post(
+            "/api/v1/tokens", json={"email": "rl@example.org", "password": "wrong-pw!"}
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+    r = client.post(
+        "/api/v1/tokens", json={"email": "rl@example.org", "password": "long-enough-pw"}
+    )
+    assert r.status_code == 429
+    assert r.get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client, cli):
+    cli(
+        "users",
+        "create",
+        "--email",
+        "known@example.org",
+        "--name",
+        "甲",
+        "--role",
+        "writer",
+        "--password-stdin",
+        input="long-enough-pw\n",
+    )
+    a = client.post("/api/v1/tokens", json={"email": "known@example.org", "password": "nope-nope"})
+    b = client.post("/api/v1/tokens", json={"email": "nobody@example.org", "password": "nope-nope"})
+    assert a.status_code == b.status_code == 401
+    assert a.get_json() == b.get_json()
