@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from app.extensions import policy_from
-from workflows import context, dispatcher, runner
+from workflows import context, dispatcher, periodic, runner
 from workflows.context import JobContext
 
 if TYPE_CHECKING:
@@ -59,15 +59,17 @@ def init_app(app: Flask) -> None:
 
 
 def _run_or_dispatch(app: Flask) -> None:
-    """After a successful change (its transaction is committed): in the embedded mode run the
-    jobs it recorded now, so the response already shows their results; with Redis hand them to
-    RQ now (the dispatcher loop catches up if Redis is down). Never fails the request."""
+    """After a successful change (its transaction is committed), before the response is sent:
+    in the embedded mode run the jobs it recorded (and the periodic deadline check) in this
+    request, so the response already shows their results; with Redis only hand them to RQ
+    (the dispatcher loop catches up if Redis is down). Never fails the request."""
     ctx: JobContext = app.extensions["kepu.jobs"]
     context.configure(ctx)
     try:
         if ctx.redis_url:
             dispatcher.dispatch(ctx, queue_for(ctx))
         else:
+            periodic.schedule_periodic(ctx)
             runner.run_inline(ctx)
     except RedisError as exc:
         log.warning("could not reach Redis, jobs stay in the outbox: %s", exc)

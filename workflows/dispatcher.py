@@ -12,14 +12,13 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select, update
 
-from review import outbox
 from review.models import OutboxMessage, utcnow
 from workflows.context import JobContext
+from workflows.periodic import schedule_periodic
 
 log = logging.getLogger(__name__)
 
 ALIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-DEADLINE_CHECK_MINUTES = 5
 
 
 def rq_job_id(ctx: JobContext, message_id: int, dispatch_no: int) -> str:
@@ -167,16 +166,6 @@ def _lost_reason(queue, job_id, status, started_at, cutoff) -> str | None:  # ty
     if rq_status == JobStatus.FINISHED and status == "running":
         return None if started_at and started_at > cutoff else "finished in RQ but not recorded"
     return f"RQ status {rq_status}"
-
-
-def schedule_periodic(ctx: JobContext) -> None:
-    """Put the deadline check in the outbox once per period (the key makes it once)."""
-    now = utcnow()
-    bucket = now.replace(
-        minute=now.minute - now.minute % DEADLINE_CHECK_MINUTES, second=0, microsecond=0
-    )
-    with ctx.db.write() as s:
-        outbox.add_job(s, outbox.CHECK_DEADLINES, {}, key=f"deadlines:{bucket:%Y%m%d%H%M}")
 
 
 def run_loop(

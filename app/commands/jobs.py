@@ -19,7 +19,7 @@ from rq import Queue, Worker
 from app.extensions import get_db
 from review.exceptions import DomainError
 from review.services import jobs as job_service
-from workflows import context, dispatcher
+from workflows import context, dispatcher, periodic, runner
 
 log = logging.getLogger(__name__)
 jobs_cli = AppGroup("jobs", help="后台任务（发件箱）查看与重新排队")
@@ -126,6 +126,17 @@ def list_jobs(status: str | None, limit: int, as_json: bool) -> None:
 def failed_jobs(as_json: bool) -> None:
     """列出失败的后台任务。"""
     _print(job_service.list_jobs(get_db(), status="failed"), as_json)
+
+
+@jobs_cli.command("run")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000))
+def run_due(limit: int) -> None:
+    """在本进程内执行到期的任务（无 Redis 时可由 cron 定期调用，以发送截止提醒）。"""
+    ctx = current_app.extensions["kepu.jobs"]
+    context.configure(ctx)
+    periodic.schedule_periodic(ctx)
+    done = runner.run_inline(ctx, limit=limit)
+    click.echo(f"已执行 {done} 个任务")
 
 
 @jobs_cli.command("requeue")

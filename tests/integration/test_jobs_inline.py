@@ -426,3 +426,20 @@ def test_notifications_are_emailed_through_smtp(
         mail_app.extensions["kepu.db"].dispose()
     finally:
         controller.stop()
+
+
+def test_embedded_mode_checks_deadlines_without_redis(app, client, make_user, make_article, db):
+    editor = make_user("editor")
+    make_user("political_reviewer")
+    article_id = make_article(state="political_review")
+    with db.write() as s:
+        s.execute(update(Assignment).values(due_at=datetime.now(UTC) - timedelta(hours=1)))
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.job == "check_deadlines")
+            .values(key="deadlines:old")
+        )  # as if the last check ran in an earlier period
+    result = app.test_cli_runner().invoke(args=["jobs", "run"])
+    assert result.exit_code == 0, result.output
+    notes = client.get("/api/v1/notifications", headers=editor.auth).get_json()["items"]
+    assert any("逾期" in n["message"] and n["article"] == article_id for n in notes)
