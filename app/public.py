@@ -1,43 +1,24 @@
-"""The public site: published articles for readers (zh-CN HTML)."""
+"""The public site: published articles for readers (zh-CN HTML) and their feeds."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from flask import Blueprint, Response, current_app, render_template
 
 from app.extensions import get_db
 from review import feeds
-from review.models import Article
-from review.states import State
+from review.services import queries
 
 public = Blueprint("public", __name__)
 
 
 @public.get("/")
 def index():  # type: ignore[no-untyped-def]
-    with get_db().read() as s:
-        items = s.scalars(
-            select(Article)
-            .options(joinedload(Article.society), joinedload(Article.author))
-            .where(Article.state == State.PUBLISHED)
-            .order_by(Article.published_at.desc())
-            .limit(50)
-        ).all()
-        return render_template("index.html", articles=items)
+    return render_template("index.html", articles=queries.published_list(get_db()))
 
 
 @public.get("/articles/<id:article_id>")
 def article(article_id: int):  # type: ignore[no-untyped-def]
-    with get_db().read() as s:
-        item = s.scalar(
-            select(Article)
-            .options(joinedload(Article.current_revision), joinedload(Article.society))
-            .where(Article.id == article_id, Article.state == State.PUBLISHED)
-        )
-        if item is None:
-            abort(404)
-        return render_template("article.html", article=item, revision=item.current_revision)
+    return render_template("article.html", article=queries.published_article(get_db(), article_id))
 
 
 @public.get("/feeds/articles.<any(atom, rss):kind>")
@@ -53,6 +34,6 @@ def feed(kind: str):  # type: ignore[no-untyped-def]
 
 @public.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
-    with get_db().read() as s:
-        s.scalar(select(1))
+    """Liveness: the database answers."""
+    queries.published_list(get_db(), limit=1)
     return {"status": "ok"}

@@ -66,6 +66,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
         make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
         autocommit=True,
     ) as conn:
+        # Triggers keep audit events and revisions append-only (TRUNCATE included);
+        # a replica session role lets the test harness empty them between tests.
+        conn.execute("SET session_replication_role = replica")
         conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
     return url
 

@@ -339,3 +339,41 @@ def current_revision_id(db: Database, article_id: int) -> int | None:
     """Id of the revision currently under review (no visibility check: for jobs)."""
     with db.read() as s:
         return s.scalar(select(Article.current_revision_id).where(Article.id == article_id))
+
+
+def published_list(db: Database, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest published pieces, for the public site."""
+    with db.read() as s:
+        rows = s.scalars(
+            _article_query()
+            .where(Article.state == State.PUBLISHED)
+            .order_by(Article.published_at.desc(), Article.id.desc())
+            .limit(limit)
+        ).all()
+        return [_public_view(a) for a in rows]
+
+
+def published_article(db: Database, article_id: int) -> dict[str, Any]:
+    """One published piece for the public site; NotFound if it is not (or no longer) published."""
+    with db.read() as s:
+        article = s.scalar(
+            _article_query().where(Article.id == article_id, Article.state == State.PUBLISHED)
+        )
+        if article is None:
+            raise NotFound(f"文章 {article_id} 不存在或未发布")
+        view = _public_view(article)
+        revision = article.current_revision
+        view["body_html"] = revision.body_html if revision else ""
+        return view
+
+
+def _public_view(article: Article) -> dict[str, Any]:
+    revision = article.current_revision
+    return {
+        "id": article.id,
+        "kind": article.kind,
+        "title": revision.title if revision else article.title,
+        "topics": list(article.topics),
+        "society": article.society.name if article.society else "",
+        "published_on": article.published_at.date().isoformat() if article.published_at else "",
+    }

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from classifiers.features import CHAR, WORD, FeatureConfig, char_gram_ids, feature_counts
+from classifiers.features import (
+    CHAR,
+    META,
+    WORD,
+    FeatureConfig,
+    char_gram_ids,
+    feature_counts,
+    meta_features,
+)
 from classifiers.tokenizer import analyze
 
 
@@ -25,3 +33,15 @@ def test_feature_counts_drop_stop_words_and_count_bigrams() -> None:
     assert features["b"]["疫苗 安全性"] == 2
     assert features[CHAR].size > 0
     assert CHAR not in feature_counts(analyze("疫苗"), FeatureConfig(char_max=0))
+
+
+def test_meta_features_read_the_original_text() -> None:
+    text = "太吓人了！！[衰] //@某人: http://t.cn/abc #话题#"
+    features = feature_counts(analyze(text), FeatureConfig())
+    meta = features[META]
+    assert {"url", "at", "repost", "topic", "excl", "excl2", "emoticon", "latin"} <= set(meta)
+    assert "question" not in meta
+    assert set(meta.values()) == {1}
+    assert meta_features("短") == {"len0": 1}
+    assert meta_features("字" * 1000)["len8"] == 1
+    assert META not in feature_counts(analyze(text), FeatureConfig(meta=False))

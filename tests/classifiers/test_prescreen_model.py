@@ -88,6 +88,15 @@ def test_load_refuses_incompatible_versions(
     assert "重新训练" in message and "retrain" in message
 
 
+def test_files_without_the_meta_block_load_with_it_off(model_path: Path, tmp_path: Path) -> None:
+    payload = joblib.load(model_path)
+    del payload["features"]["meta"]
+    older = tmp_path / "older.joblib"
+    joblib.dump(payload, older)
+    assert load(older).features.meta is False
+    assert load(model_path).features.meta is True
+
+
 def test_load_rejects_files_that_are_not_models(tmp_path: Path) -> None:
     junk = tmp_path / "junk.joblib"
     junk.write_bytes(b"not a pickle at all")
