@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from review import outbox
 from sqlalchemy import select
 
+from review import outbox
 from review.models import OutboxMessage, utcnow
 from workflows.context import JobContext
 
