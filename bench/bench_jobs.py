@@ -928,7 +928,7 @@ def summary(
         f"database          {db_version}, a fresh database per phase",
         f"redis             Redis {redis_version} at {args.redis_url}, rq {version('rq')}, "
         "a private queue per phase (deleted after)",
-        f"code              {code_under_test()}",
+        f"code              {args.code_at_start} at the start",
         f"server            werkzeug {version('werkzeug')} ThreadedWSGIServer in this process, "
         "127.0.0.1",
         f"clients           http.client keep-alive, {args.concurrency} threads",
@@ -1058,6 +1058,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.log_dir:
         Path(args.log_dir).mkdir(parents=True, exist_ok=True)
+    args.code_at_start = code_under_test()  # workers start later from the tree as it is then
     texts = make_texts(args.submissions, args.seed, args.rumor_share)
     run_id = uuid.uuid4().hex[:8]
     results: list[PhaseResult] = []
