@@ -67,7 +67,10 @@ def _run_or_dispatch(app: Flask) -> None:
     context.configure(ctx)
     try:
         if ctx.redis_url:
-            dispatcher.dispatch(ctx, queue_for(ctx))
+            queue = app.extensions.get("kepu.queue")
+            if queue is None:  # one client (and its connection pool) per app
+                queue = app.extensions["kepu.queue"] = queue_for(ctx)
+            dispatcher.dispatch(ctx, queue)
         else:
             periodic.schedule_periodic(ctx)
             runner.run_inline(ctx)

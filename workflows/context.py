@@ -54,7 +54,9 @@ _models_lock = threading.Lock()
 def _load_prescreener(model_path: str) -> Prescreener:
     with _models_lock:
         if model_path not in _models:
-            _models[model_path] = load_default(Path(model_path) if model_path else None)
+            screener = load_default(Path(model_path) if model_path else None)
+            screener.screen("预热：初始化分词词典。")  # jieba loads lazily: do it now, once
+            _models[model_path] = screener
         return _models[model_path]
 
 

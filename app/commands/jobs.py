@@ -49,7 +49,7 @@ def worker_command(burst: bool, no_dispatcher: bool) -> None:
     conn, queue = _redis_queue()
     context.configure(ctx)
     try:
-        ctx.prescreener()  # load once before forking work horses
+        ctx.prescreener()  # load the model and jieba once, before forking work horses
     except Exception as exc:  # noqa: BLE001 - other jobs can still run; pre-screens will retry
         log.error("预审模型无法加载，预审任务将失败并重试：%s", exc)
     helper = None
