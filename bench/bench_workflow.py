@@ -512,6 +512,19 @@ def walk_article(client: Client, cast: Cast, i: int, tally: Tally) -> None:
         with tally.lock:
             tally.transitions += 1
         version = res.body["version"]
+        if role == "science_reviewer" and res.body.get("state") == State.SCIENCE_REVIEW:
+            # The pre-screener rated it high risk: a second expert must approve as well.
+            _, token = cast.pick(role, i + 1)
+            res = client.call(
+                "POST", f"{API}/articles/{article_id}/actions/approve", token, {"version": version}
+            )
+            ok = res.status == 200 and isinstance(res.body, dict) and res.body.get("version")
+            tally.record("approve/second_expert", res, bool(ok), f"article {article_id} 2nd expert")
+            if not ok:
+                return
+            with tally.lock:
+                tally.transitions += 1
+            version = res.body["version"]
     if res.body.get("state") == State.PUBLISHED:
         with tally.lock:
             tally.published += 1
