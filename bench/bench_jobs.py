@@ -30,13 +30,9 @@ Exits 1 if any submission failed or any pre-screen was not stored within ``--e2e
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import logging
-import math
 import os
-import platform
-import queue
 import random
 import signal
 import sqlite3
@@ -46,14 +42,29 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from _common import (
+    API,
+    MAX_FAILURES_SHOWN,
+    Backend,
+    Client,
+    Result,
+    ThreadServer,
+    code_under_test,
+    fresh_database,
+    machine_lines,
+    make_users,
+    ms,
+    pct,
+    pg_admin,
+    run_threads,
+)
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import create_engine, func, select
@@ -62,16 +73,11 @@ from tqdm import tqdm
 
 from app import create_app
 from app.config import Config
-from review import schema
 from review.db import Database
 from review.models import OutboxMessage, Prescreen, Revision
-from review.services import people
 
-HOST = "127.0.0.1"
-API = "/api/v1"
 ROOT = Path(__file__).resolve().parents[1]
 KEPU = Path(sys.executable).parent / "kepu"
-MAX_FAILURES_SHOWN = 20
 POLL_SECONDS = 0.2
 USERS = {"writer": 8, "political_reviewer": 4, "science_reviewer": 4, "editor": 2}
 PHASES = ("embedded", "redis", "workers1", "workers2")
@@ -289,203 +295,13 @@ def make_texts(count: int, seed: int, rumor_share: float) -> list[ArticleText]:
     return texts
 
 
-# --------------------------------------------------------------------------- database
-
-
-@dataclass
-class Backend:
-    url: str  # SQLAlchemy URL of the benchmark database
-    name: str  # "sqlite" or "postgresql"
-    version: str
-
-
-def _pg_admin(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextmanager
-def fresh_database(url: str, tmp: Path, label: str) -> Iterator[Backend]:
-    """A new, empty database migrated to head; removed afterwards."""
-    if not url:
-        path = tmp / f"bench-{label}.sqlite"
-        bench_url = f"sqlite:///{path}"
-        schema.upgrade(bench_url)
-        try:
-            yield Backend(bench_url, "sqlite", f"SQLite {sqlite3.sqlite_version}")
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        raise SystemExit(f"unsupported database: {parsed.get_backend_name()}")
-    name = f"kepu_bench_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin(url)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-        version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-    print(f"[{label}] created database {name}", file=sys.stderr)
-    try:
-        bench_url = parsed.set(database=name).render_as_string(hide_password=False)
-        schema.upgrade(bench_url)
-        yield Backend(bench_url, "postgresql", f"PostgreSQL {version}")
-    finally:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"[{label}] dropped database {name}", file=sys.stderr)
-
-
 # --------------------------------------------------------------------------- users
 
 
-@dataclass
-class Cast:
-    by_role: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-
-    def pick(self, role: str, i: int) -> tuple[int, str]:
-        users = self.by_role[role]
-        return users[i % len(users)]
-
-
-def make_users(db: Database) -> Cast:
-    cast = Cast()
+def expertise(role: str, n: int) -> list[str] | None:
+    """Topics of the n-th science reviewer (alternating); none for other roles."""
     topics = [["medicine_health", "food_safety"], ["energy_nuclear", "environment_climate"]]
-    for role, count in USERS.items():
-        cast.by_role[role] = []
-        for n in range(1, count + 1):
-            user, token = people.create_user(
-                db,
-                email=f"bench-{role.replace('_', '-')}-{n}@bench.example.org",
-                name=f"压测{role}{n}",
-                roles=[role],
-                expertise=topics[n % 2] if role == "science_reviewer" else None,
-            )
-            cast.by_role[role].append((user.id, token))
-    return cast
-
-
-# --------------------------------------------------------------------------- server & client
-
-
-class ThreadServer:
-    """werkzeug's threaded WSGI server in a background thread of this process."""
-
-    def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
-
-        self.server = make_server(HOST, 0, app, threaded=True)
-        self.port = self.server.server_port
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-
-
-@dataclass
-class Result:
-    status: int  # 0 for a connection-level failure
-    seconds: float
-    body: Any
-    started: float = 0.0  # time.time() when the request was sent
-    error: str = ""
-
-
-class Client:
-    """One keep-alive HTTP/1.1 connection to the server; reconnects after a failure."""
-
-    def __init__(self, port: int, timeout: float) -> None:
-        self.port, self.timeout = port, timeout
-        self.conn: http.client.HTTPConnection | None = None
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def call(self, method: str, path: str, token: str, payload: Any = None) -> Result:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        data = None
-        if payload is not None:
-            data = json.dumps(payload, ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json"
-        wall = time.time()
-        start = time.perf_counter()
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-            self.conn.request(method, path, body=data, headers=headers)
-            resp = self.conn.getresponse()
-            raw = resp.read()
-            elapsed = time.perf_counter() - start
-            if resp.will_close:
-                self.close()
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            err = f"{type(exc).__name__}: {exc}"
-            return Result(0, time.perf_counter() - start, None, wall, err)
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw[:300].decode(errors="replace")
-        return Result(resp.status, elapsed, body, wall)
-
-
-def run_threads(
-    n_items: int,
-    concurrency: int,
-    port: int,
-    timeout: float,
-    deadline: float,
-    work: Callable[[Client, int], None],
-    desc: str,
-    failures: list[str],
-) -> float:
-    """Run `work(client, i)` for i in range(n_items) on `concurrency` threads; returns seconds."""
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(n_items):
-        todo.put(i)
-    bar = tqdm(total=n_items, desc=desc, unit="it", file=sys.stderr, leave=False)
-    lock = threading.Lock()
-
-    def worker() -> None:
-        client = Client(port, timeout)
-        try:
-            while time.monotonic() < deadline:
-                try:
-                    i = todo.get_nowait()
-                except queue.Empty:
-                    return
-                work(client, i)
-                with lock:
-                    bar.update(1)
-        except Exception as exc:  # a bug in the benchmark itself: report, do not hang
-            with lock:
-                failures.append(f"{desc} thread crashed: {type(exc).__name__}: {exc}")
-        finally:
-            client.close()
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=max(1.0, deadline - time.monotonic()) + timeout)
-    elapsed = time.perf_counter() - start
-    bar.close()
-    left = 0
-    while not todo.empty():
-        todo.get_nowait()
-        left += 1
-    if left or any(t.is_alive() for t in threads):
-        failures.append(f"{desc}: stopped at the --max-seconds deadline, {left} items not run")
-    return elapsed
+    return topics[n % 2] if role == "science_reviewer" else None
 
 
 # --------------------------------------------------------------------------- workers & Redis
@@ -717,7 +533,7 @@ def run_phase(
         f"{run_id}-{label}",
     )
     try:
-        cast = make_users(db)
+        cast = make_users(db, USERS, expertise)
         server = ThreadServer(app)
         server.start()
 
@@ -748,6 +564,7 @@ def run_phase(
             create,
             f"[{label}] drafts",
             res.failures,
+            leave=False,
         )
         if res.failures:
             return res
@@ -791,6 +608,7 @@ def run_phase(
             submit,
             f"[{label}] submit",
             res.failures,
+            leave=False,
         )
         res.submits = [r for r in submits if r is not None]
         sent = {
@@ -878,35 +696,6 @@ def run_phase(
 # --------------------------------------------------------------------------- figures
 
 
-def pct(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
-
-
-def code_under_test() -> str:
-    def git(*cmd: str) -> str:
-        try:
-            out = subprocess.run(
-                ["git", "-C", str(ROOT), *cmd], capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD")
-    if not commit:
-        return f"{ROOT} (not a git checkout)"
-    dirty = len(git("status", "--porcelain", "--untracked-files=all").splitlines())
-    return f"{ROOT} (git {commit}, {dirty} files uncommitted or untracked)"
-
-
 def summary(
     args: argparse.Namespace,
     results: list[PhaseResult],
@@ -919,7 +708,6 @@ def summary(
 
     chars = sorted(t.chars for t in texts)
     rumor = sum(t.rumor_like for t in texts)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     lines = [
         "",
         "=" * 96,
@@ -982,8 +770,7 @@ def summary(
     failures = [f for r in results for f in r.failures]
     lines += [
         f"failures          {len(failures)}",
-        f"machine           nproc {cpus}, {platform.machine()}, {platform.platform()}",
-        f"python            {platform.python_implementation()} {platform.python_version()}",
+        *machine_lines(),
         "=" * 96,
     ]
     return "\n".join(lines)
@@ -1036,7 +823,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def _db_version(url: str) -> str:
     if not url:
         return f"SQLite {sqlite3.sqlite_version} (sqlite)"
-    with psycopg.connect(_pg_admin(url), connect_timeout=10) as conn:
+    with psycopg.connect(pg_admin(url), connect_timeout=10) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
     return f"PostgreSQL {version} (postgresql)"
 
@@ -1058,7 +845,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.log_dir:
         Path(args.log_dir).mkdir(parents=True, exist_ok=True)
-    args.code_at_start = code_under_test()  # workers start later from the tree as it is then
+    args.code_at_start = code_under_test(ROOT)  # workers start later from the tree as it is then
     texts = make_texts(args.submissions, args.seed, args.rumor_share)
     run_id = uuid.uuid4().hex[:8]
     results: list[PhaseResult] = []

@@ -22,45 +22,47 @@ Exits 1 if any request failed (non-2xx, connection error, wrong final state).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import logging
-import math
 import multiprocessing
 import os
-import platform
-import queue
 import random
-import sqlite3
 import sys
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
+from _common import (
+    API,
+    HOST,
+    MAX_FAILURES_SHOWN,
+    Backend,
+    Cast,
+    Client,
+    Result,
+    ThreadServer,
+    code_under_test,
+    fresh_database,
+    machine_lines,
+    make_users,
+    ms,
+    pct,
+    run_threads,
+    werkzeug_version,
+)
 from sqlalchemy import bindparam, create_engine, func, insert, select, update
-from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
 from app import create_app
 from app.config import Config
-from review import schema
 from review.db import Database
 from review.models import Article, AuditEvent, Revision
 from review.sanitize import content_hash, html_to_text
-from review.services import people
 from review.states import State
 
-HOST = "127.0.0.1"
-API = "/api/v1"
 ROLES = ("writer", "political_reviewer", "science_reviewer", "editor")
-MAX_FAILURES_SHOWN = 20
 
 # Filler mix: state -> share of the filler articles (sums to 1).
 FILLER_MIX: dict[State, float] = {
@@ -118,79 +120,6 @@ WALK_STEPS = (
 )
 
 log = logging.getLogger("bench")
-
-
-# --------------------------------------------------------------------------- database
-
-
-@dataclass
-class Backend:
-    url: str  # SQLAlchemy URL of the benchmark database
-    name: str  # "sqlite" or "postgresql"
-    version: str
-
-
-def _pg_admin(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextmanager
-def fresh_database(url: str | None) -> Iterator[Backend]:
-    """A new, empty database migrated to head; removed afterwards."""
-    if not url:
-        with tempfile.TemporaryDirectory(prefix="kepu_bench_") as tmp:
-            bench_url = f"sqlite:///{tmp}/bench.sqlite"
-            schema.upgrade(bench_url)
-            yield Backend(bench_url, "sqlite", f"SQLite {sqlite3.sqlite_version}")
-        return
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        raise SystemExit("for SQLite leave --database-url out: a fresh file is made in a temp dir")
-    if parsed.get_backend_name() != "postgresql":
-        raise SystemExit(f"unsupported database: {parsed.get_backend_name()}")
-    name = f"kepu_bench_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin(url)
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-        version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-    print(f"created database {name}", file=sys.stderr)
-    try:
-        bench_url = parsed.set(database=name).render_as_string(hide_password=False)
-        schema.upgrade(bench_url)
-        yield Backend(bench_url, "postgresql", f"PostgreSQL {version}")
-    finally:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"dropped database {name}", file=sys.stderr)
-
-
-# --------------------------------------------------------------------------- users
-
-
-@dataclass
-class Cast:
-    """Benchmark users by role: (user id, API token)."""
-
-    by_role: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
-
-    def pick(self, role: str, i: int) -> tuple[int, str]:
-        users = self.by_role[role]
-        return users[i % len(users)]
-
-
-def make_users(db: Database, per_role: int) -> Cast:
-    cast = Cast()
-    for role in ROLES:
-        cast.by_role[role] = []
-        for n in range(1, per_role + 1):
-            user, token = people.create_user(
-                db,
-                email=f"bench-{role.replace('_', '-')}-{n}@bench.example.org",
-                name=f"压测{role}{n}",
-                roles=[role],
-            )
-            cast.by_role[role].append((user.id, token))
-    return cast
 
 
 # --------------------------------------------------------------------------- filler
@@ -332,31 +261,6 @@ def _quiet_logs(keep: bool) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # per-request access log
 
 
-class ThreadServer:
-    """werkzeug's threaded WSGI server in a background thread of this process."""
-
-    def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
-
-        self.server = make_server(HOST, 0, app, threaded=True)
-        self.port = self.server.server_port
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
-        )
-        self.description = (
-            f"werkzeug {_werkzeug_version()} ThreadedWSGIServer (thread per connection, "
-            "HTTP/1.1 keep-alive) in a background thread of the benchmark process"
-        )
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-
-
 def _serve_child(url: str, keep_logs: bool, port_out: Any) -> None:
     from werkzeug.serving import make_server
 
@@ -382,7 +286,7 @@ class ProcessServer:
             raise SystemExit("server process did not start within 60 s")
         self.port = parent.recv()
         self.description = (
-            f"werkzeug {_werkzeug_version()} ThreadedWSGIServer (thread per connection, "
+            f"werkzeug {werkzeug_version()} ThreadedWSGIServer (thread per connection, "
             f"HTTP/1.1 keep-alive) in a child process (pid {self.proc.pid})"
         )
 
@@ -395,65 +299,6 @@ class ProcessServer:
         if self.proc.is_alive():
             self.proc.kill()
             self.proc.join(timeout=5)
-
-
-def _werkzeug_version() -> str:
-    from importlib.metadata import version
-
-    return version("werkzeug")
-
-
-# --------------------------------------------------------------------------- client
-
-
-@dataclass
-class Result:
-    status: int  # 0 for a connection-level failure
-    seconds: float
-    body: Any
-    error: str = ""
-
-
-class Client:
-    """One keep-alive HTTP/1.1 connection to the server; reconnects after a failure."""
-
-    def __init__(self, port: int, timeout: float) -> None:
-        self.port, self.timeout = port, timeout
-        self.conn: http.client.HTTPConnection | None = None
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-        return self.conn
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def call(self, method: str, path: str, token: str, payload: Any = None) -> Result:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        data = None
-        if payload is not None:
-            data = json.dumps(payload, ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json"
-        start = time.perf_counter()
-        try:
-            conn = self._connection()
-            conn.request(method, path, body=data, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            elapsed = time.perf_counter() - start
-            if resp.will_close:
-                self.close()
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            return Result(0, time.perf_counter() - start, None, f"{type(exc).__name__}: {exc}")
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw[:300].decode(errors="replace")
-        return Result(resp.status, elapsed, body)
 
 
 @dataclass
@@ -533,96 +378,7 @@ def walk_article(client: Client, cast: Cast, i: int, tally: Tally) -> None:
             tally.failures.append(f"article {article_id} ended in {res.body.get('state')!r}")
 
 
-def run_threads(
-    n_items: int,
-    concurrency: int,
-    port: int,
-    timeout: float,
-    deadline: float,
-    work: Callable[[Client, int], None],
-    desc: str,
-    tally: Tally,
-) -> float:
-    """Run `work(client, i)` for i in range(n_items) on `concurrency` threads; returns seconds."""
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(n_items):
-        todo.put(i)
-    bar = tqdm(total=n_items, desc=desc, unit="it", file=sys.stderr)
-    bar_lock = threading.Lock()
-
-    def worker() -> None:
-        client = Client(port, timeout)
-        try:
-            while time.monotonic() < deadline:
-                try:
-                    i = todo.get_nowait()
-                except queue.Empty:
-                    return
-                work(client, i)
-                with bar_lock:
-                    bar.update(1)
-        except Exception as exc:  # a bug in the benchmark itself: report, do not hang
-            with tally.lock:
-                tally.failures.append(f"{desc} worker crashed: {type(exc).__name__}: {exc}")
-        finally:
-            client.close()
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=max(1.0, deadline - time.monotonic()) + timeout)
-    elapsed = time.perf_counter() - start
-    bar.close()
-    left = 0
-    while not todo.empty():
-        todo.get_nowait()
-        left += 1
-    if left or any(t.is_alive() for t in threads):
-        tally.failures.append(
-            f"{desc}: stopped at the --max-seconds deadline, {left} items not run"
-        )
-    return elapsed
-
-
 # --------------------------------------------------------------------------- figures
-
-
-def pct(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f}"
-
-
-def code_under_test() -> str:
-    """Where `app` was imported from, with its git commit and uncommitted changes if any."""
-    import subprocess
-
-    import app as app_package
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(app_package.__file__)))
-
-    def git(*cmd: str) -> str:
-        try:
-            out = subprocess.run(
-                ["git", "-C", root, *cmd], capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD")
-    if not commit:
-        return f"{root} (not a git checkout)"
-    dirty = len(git("status", "--porcelain", "--untracked-files=all").splitlines())
-    return f"{root} (git {commit}, {dirty} files uncommitted or untracked)"
 
 
 def table_counts(url: str) -> dict[str, int]:
@@ -644,6 +400,13 @@ def article_ids(url: str) -> list[int]:
             return list(conn.scalars(select(Article.__table__.c.id)))
     finally:
         engine.dispose()
+
+
+def app_root() -> str:
+    """The checkout `app` was imported from."""
+    import app as app_package
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(app_package.__file__)))
 
 
 # --------------------------------------------------------------------------- main
@@ -698,7 +461,7 @@ def run(args: argparse.Namespace, backend: Backend, rng: random.Random) -> int:
     db: Database = app.extensions["kepu.db"]
     server: ThreadServer | ProcessServer | None = None
     try:
-        cast = make_users(db, args.users_per_role)
+        cast = make_users(db, dict.fromkeys(ROLES, args.users_per_role))
         seeded = seed_filler(
             backend.url,
             cast,
@@ -729,7 +492,9 @@ def run(args: argparse.Namespace, backend: Backend, rng: random.Random) -> int:
             deadline,
             lambda c, i: walk_article(c, cast, i, walk),
             "walk",
-            walk,
+            walk.failures,
+            failures_lock=walk.lock,
+            crashed="worker",
         )
 
         ids = article_ids(backend.url)
@@ -750,7 +515,9 @@ def run(args: argparse.Namespace, backend: Backend, rng: random.Random) -> int:
             deadline,
             read_one,
             "reads",
-            reads,
+            reads.failures,
+            failures_lock=reads.lock,
+            crashed="worker",
         )
     finally:
         if server is not None:
@@ -772,14 +539,13 @@ def run(args: argparse.Namespace, backend: Backend, rng: random.Random) -> int:
             f"  {kind:<30} n={len(values):<5} p50 {ms(pct(values, 50)):>7} ms   "
             f"p99 {ms(pct(values, 99)):>7} ms"
         )
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     lines = [
         "",
         "=" * 78,
         "kepu-review workflow benchmark",
         "=" * 78,
         f"database          {backend.version} ({backend.name})",
-        f"code              {code_under_test()}",
+        f"code              {code_under_test(app_root())}",
         f"server            {server.description if server else '-'}",
         f"client            http.client keep-alive, {args.concurrency} threads (walk), "
         f"{args.read_concurrency} (reads), same host (127.0.0.1)",
@@ -804,8 +570,7 @@ def run(args: argparse.Namespace, backend: Backend, rng: random.Random) -> int:
         f"  GET latency     p50 {ms(pct(get_lat, 50))} ms   p90 {ms(pct(get_lat, 90))} ms   "
         f"p99 {ms(pct(get_lat, 99))} ms   max {ms(get_lat[-1] if get_lat else float('nan'))} ms",
         f"failed requests   {len(failures)}",
-        f"machine           nproc {cpus}, {platform.machine()}, {platform.platform()}",
-        f"python            {platform.python_implementation()} {platform.python_version()}",
+        *machine_lines(),
         "=" * 78,
     ]
     print("\n".join(lines))
