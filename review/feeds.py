@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from review.models import Article, FeedCache, utcnow
@@ -63,13 +64,19 @@ def render_feeds(db: Database, base_url: str) -> dict[str, str]:
 def refresh_feeds(db: Database, base_url: str) -> list[str]:
     """Render the feeds and store them for the public site to serve."""
     rendered = render_feeds(db, base_url)
-    with db.write() as s:
-        for name, content in rendered.items():
-            row = s.get(FeedCache, name)
-            if row is None:
-                s.add(FeedCache(name=name, content=content))
-            else:
-                row.content, row.updated_at = content, utcnow()
+    for attempt in range(2):
+        try:
+            with db.write() as s:
+                for name, content in rendered.items():
+                    row = s.get(FeedCache, name)
+                    if row is None:
+                        s.add(FeedCache(name=name, content=content))
+                    else:
+                        row.content, row.updated_at = content, utcnow()
+            break
+        except IntegrityError:  # a concurrent refresh created the row first: update it
+            if attempt:
+                raise
     return sorted(rendered)
 
 
