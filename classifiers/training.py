@@ -10,11 +10,13 @@ import pickle
 import platform
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import joblib
 import numpy as np
@@ -152,18 +154,25 @@ def parse_records(lines: Iterable[str], source: str = "<input>") -> list[Record]
     return records
 
 
-def load_records(path: str | os.PathLike[str]) -> list[Record]:
-    """Read a JSON-lines file of labelled texts; raise DataError if missing or malformed."""
-    p = Path(path)
+@contextmanager
+def _data_file(p: Path) -> Iterator[TextIO]:
+    """Open a UTF-8 data file; missing, directory or non-UTF-8 become a clear DataError."""
     try:
         with p.open(encoding="utf-8") as fh:
-            records = parse_records(fh, source=str(p))
+            yield fh
     except FileNotFoundError:
         raise DataError(f"找不到数据文件：{p} / data file not found") from None
     except IsADirectoryError:
         raise DataError(f"数据路径是目录而不是文件：{p} / data path is a directory") from None
     except UnicodeDecodeError:
         raise DataError(f"数据文件不是 UTF-8 编码：{p} / data file is not UTF-8") from None
+
+
+def load_records(path: str | os.PathLike[str]) -> list[Record]:
+    """Read a JSON-lines file of labelled texts; raise DataError if missing or malformed."""
+    p = Path(path)
+    with _data_file(p) as fh:
+        records = parse_records(fh, source=str(p))
     if not records:
         raise DataError(f"数据文件没有任何记录：{p} / data file has no records")
     return records
@@ -173,30 +182,23 @@ def load_texts(path: str | os.PathLike[str]) -> list[str]:
     """Read the "text" field of every JSON line (labels optional); raise DataError if bad."""
     p = Path(path)
     texts: list[str] = []
-    try:
-        with p.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(
-                        f"{p} 第 {lineno} 行不是合法的 JSON（{exc.msg}）"
-                        f" / line {lineno} is not valid JSON"
-                    ) from None
-                text = obj.get("text") if isinstance(obj, dict) else None
-                if not isinstance(text, str):
-                    raise DataError(
-                        f"{p} 第 {lineno} 行缺少字符串类型的 text 字段 / line {lineno} needs a text"
-                    )
-                texts.append(text)
-    except FileNotFoundError:
-        raise DataError(f"找不到数据文件：{p} / data file not found") from None
-    except IsADirectoryError:
-        raise DataError(f"数据路径是目录而不是文件：{p} / data path is a directory") from None
-    except UnicodeDecodeError:
-        raise DataError(f"数据文件不是 UTF-8 编码：{p} / data file is not UTF-8") from None
+    with _data_file(p) as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(
+                    f"{p} 第 {lineno} 行不是合法的 JSON（{exc.msg}）"
+                    f" / line {lineno} is not valid JSON"
+                ) from None
+            text = obj.get("text") if isinstance(obj, dict) else None
+            if not isinstance(text, str):
+                raise DataError(
+                    f"{p} 第 {lineno} 行缺少字符串类型的 text 字段 / line {lineno} needs a text"
+                )
+            texts.append(text)
     if not texts:
         raise DataError(f"数据文件没有任何记录：{p} / data file has no records")
     return texts
