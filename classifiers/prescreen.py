@@ -146,8 +146,9 @@ class Prescreener:
     def _explain(self, analysis: Analysis, counts: Features, vec_norm: float) -> list[Flag]:
         """Pick the sentences that contribute most to the risk and the terms behind them.
 
-        Sentence scores use the word and word-bigram evidence (character n-grams count in
-        the risk but are not attributed to sentences).
+        Sentence scores use the word and word-bigram evidence (character n-grams, surface
+        cues and start/end/headline n-grams count in the risk but are not attributed to
+        sentences).
         """
         text = analysis.norm.text
         spans = _sentences(text)

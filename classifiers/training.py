@@ -26,6 +26,7 @@ from classifiers.features import (
     BIGRAM,
     CHAR,
     CHAR_BUCKET_BITS,
+    EDGE,
     META,
     WORD,
     FeatureConfig,
@@ -289,7 +290,7 @@ def _compile(pipeline: Pipeline) -> LinearScorer:
     (calibrator,) = fitted.calibrators
     coef = np.asarray(estimator.coef_).ravel()
     idf = vectorizer.idf_
-    weights: dict[str, dict[str, complex]] = {WORD: {}, BIGRAM: {}, META: {}}
+    weights: dict[str, dict[str, complex]] = {WORD: {}, BIGRAM: {}, META: {}, EDGE: {}}
     char_weight = np.zeros(1 << CHAR_BUCKET_BITS)
     char_idf_sq = np.zeros(1 << CHAR_BUCKET_BITS)
     for name, index in vectorizer.vocabulary_.items():
@@ -559,8 +560,8 @@ def load(path: str | os.PathLike[str]) -> PrescreenModel:
         raise ModelFileError(f"模型文件已损坏：{p} / model file is corrupt")
     return PrescreenModel(
         scorer=scorer,
-        # Files written before the META block existed have no "meta" key: keep it off.
-        features=FeatureConfig(**{"meta": False, **payload["features"]}),
+        # Files written before the META/EDGE blocks existed lack their keys: keep them off.
+        features=FeatureConfig(**{"meta": False, "edges": False, **payload["features"]}),
         meta=meta,
         threshold=float(payload.get("threshold", DEFAULT_THRESHOLD)),
         _pipeline_blob=payload.get("pipeline_pickle"),

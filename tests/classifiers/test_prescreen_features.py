@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from classifiers.features import (
     CHAR,
+    EDGE,
     META,
     WORD,
     FeatureConfig,
     char_gram_ids,
+    edge_features,
     feature_counts,
     meta_features,
 )
@@ -45,3 +47,21 @@ def test_meta_features_read_the_original_text() -> None:
     assert meta_features("短") == {"len0": 1}
     assert meta_features("字" * 1000)["len8"] == 1
     assert META not in feature_counts(analyze(text), FeatureConfig(meta=False))
+
+
+def test_edge_features_hold_the_start_end_and_headline() -> None:
+    text = "【有毒】今天下午，记者从本市水务集团有关部门获悉：传言不实。详见 http://t.cn/abc"
+    edges = edge_features(text)
+    assert {"s【", "s【有", "s【有毒", "e U", "e详见", "e。详见"} <= edges
+    assert not any(g.startswith("s") and "获悉" in g for g in edges)  # beyond 20 characters
+    assert not any(g.startswith("e") and "【" in g for g in edges)
+    assert not any("t.cn" in g for g in edges)  # the link is reduced to its marker
+    assert {g for g in edges if g.startswith("t")} == {"t有", "t毒", "t有毒"}
+    assert edge_features("") == set()
+    assert edge_features("无标题短句") == {
+        f"{tag}{g}" for tag in "se" for g in ("无", "标", "题", "短", "句", "无标", "标题",
+                                             "题短", "短句", "无标题", "标题短", "题短句")
+    }  # fmt: skip
+    features = feature_counts(analyze(text), FeatureConfig())
+    assert set(features[EDGE]) == edges and set(features[EDGE].values()) == {1}
+    assert EDGE not in feature_counts(analyze(text), FeatureConfig(edges=False))

@@ -88,13 +88,16 @@ def test_load_refuses_incompatible_versions(
     assert "重新训练" in message and "retrain" in message
 
 
-def test_files_without_the_meta_block_load_with_it_off(model_path: Path, tmp_path: Path) -> None:
+def test_files_without_the_meta_and_edge_blocks_load_with_them_off(
+    model_path: Path, tmp_path: Path
+) -> None:
     payload = joblib.load(model_path)
-    del payload["features"]["meta"]
+    del payload["features"]["meta"], payload["features"]["edges"]
     older = tmp_path / "older.joblib"
     joblib.dump(payload, older)
-    assert load(older).features.meta is False
-    assert load(model_path).features.meta is True
+    assert load(older).features.meta is False and load(older).features.edges is False
+    current = load(model_path).features
+    assert current.meta is True and current.edges is True
 
 
 def test_load_rejects_files_that_are_not_models(tmp_path: Path) -> None:
