@@ -208,19 +208,19 @@ class LinearScorer:
             return e / (1.0 + e)
         return 1.0 / (1.0 + math.exp(z))
 
-    def contributions(
-        self, block: str, counts: Counter[str], norm: float, per_occurrence: bool = False
-    ) -> dict[str, float]:
-        """Return each present known feature's share of the decision value.
+    def occurrence_shares(
+        self, block: str, keys: list[str], counts: Counter[str], norm: float
+    ) -> np.ndarray:
+        """Return, for each occurrence of a key, its feature's share of the decision value.
 
-        With per_occurrence, the share is divided by the feature's count in the text.
+        A feature's share is divided among its occurrences (counts); unknown keys get 0.
         """
         table = self.weights.get(block)
-        if not table or norm <= 0.0:
-            return {}
-        if per_occurrence:
-            return {key: table[key].real / (norm * counts[key]) for key in table.keys() & counts}
-        return {key: table[key].real / norm for key in table.keys() & counts}
+        if not table or norm <= 0.0 or not keys:
+            return np.zeros(len(keys))
+        weight = np.fromiter(map(table.get, keys, repeat(0j)), dtype=complex, count=len(keys))
+        seen = np.fromiter(map(counts.get, keys, repeat(1)), dtype=float, count=len(keys))
+        return weight.real / (norm * seen)
 
 
 def split_feature_name(name: str) -> tuple[str, str]:

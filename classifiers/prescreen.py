@@ -158,20 +158,16 @@ class Prescreener:
         words = counts[WORD]
         bigrams = counts.get(BIGRAM, Counter())
         assert isinstance(words, Counter) and isinstance(bigrams, Counter)
-        per_word = scorer.contributions(WORD, words, vec_norm, per_occurrence=True)
-        per_bigram = scorer.contributions(BIGRAM, bigrams, vec_norm, per_occurrence=True)
         tokens = analysis.tokens
         # Stop words are not features, so they get 0 here.
-        weights = np.fromiter(
-            map(per_word.get, tokens, repeat(0.0)), dtype=float, count=len(tokens)
-        )
-        if per_bigram:
+        weights = scorer.occurrence_shares(WORD, tokens, words, vec_norm)
+        if bigrams:
             stop = stopwords()
             is_feature = list(map(not_, map(stop.__contains__, tokens)))
             kept = np.flatnonzero(is_feature)
             kept_words = list(compress(tokens, is_feature))
-            keys = map(add, kept_words, map(" ".__add__, kept_words[1:]))
-            halves = np.fromiter(map(per_bigram.get, keys, repeat(0.0)), dtype=float) / 2
+            keys = list(map(add, kept_words, map(" ".__add__, kept_words[1:])))
+            halves = scorer.occurrence_shares(BIGRAM, keys, bigrams, vec_norm) / 2
             weights[kept[:-1]] += halves  # each bigram's weight is split between its words
             weights[kept[1:]] += halves
         span_starts = [a for a, _b in spans]
