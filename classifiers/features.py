@@ -6,13 +6,13 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
-from itertools import repeat
-from operator import add
+from itertools import compress, repeat
+from operator import add, not_
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from classifiers.tokenizer import DEFAULT_HMM, feature_words
+from classifiers.tokenizer import DEFAULT_HMM, stopwords
 
 if TYPE_CHECKING:
     from classifiers.tokenizer import Analysis
@@ -112,7 +112,9 @@ def meta_features(text: str) -> Counter[str]:
 
 
 def _grams(tag: str, text: str, n_max: int) -> set[str]:
-    return {f"{tag}{text[i : i + n]}" for n in range(1, n_max + 1) for i in range(len(text) - n + 1)}
+    return {
+        f"{tag}{text[i : i + n]}" for n in range(1, n_max + 1) for i in range(len(text) - n + 1)
+    }
 
 
 def edge_features(original: str) -> set[str]:
@@ -126,12 +128,39 @@ def edge_features(original: str) -> set[str]:
     return found
 
 
-def feature_counts(analysis: Analysis, config: FeatureConfig) -> Features:
-    """Return word/bigram counts, character n-gram bucket ids and surface cues of a text."""
-    words = feature_words(analysis.tokens)
-    blocks: Features = {WORD: Counter(words)}
+@dataclass(frozen=True, slots=True)
+class WordSequence:
+    """The tokens that feed the model (stop words dropped), in text order."""
+
+    positions: list[int]  # index of each word in Analysis.tokens
+    words: list[str]
+    bigrams: list[str]  # "w1 w2" for each pair of consecutive words (empty if not used)
+
+
+def word_sequence(analysis: Analysis, bigrams: bool = True) -> WordSequence:
+    """Return the feature words of an analysed text, their positions and their bigrams."""
+    tokens = analysis.tokens
+    is_feature = list(map(not_, map(stopwords().__contains__, tokens)))
+    words = list(compress(tokens, is_feature))
+    return WordSequence(
+        positions=list(compress(range(len(tokens)), is_feature)),
+        words=words,
+        bigrams=list(map(add, words, map(" ".__add__, words[1:]))) if bigrams else [],
+    )
+
+
+def feature_counts(
+    analysis: Analysis, config: FeatureConfig, sequence: WordSequence | None = None
+) -> Features:
+    """Return word/bigram counts, character n-gram bucket ids and surface cues of a text.
+
+    Pass the text's word_sequence if the caller needs it too (it is computed otherwise).
+    """
+    if sequence is None:
+        sequence = word_sequence(analysis, config.word_bigrams)
+    blocks: Features = {WORD: Counter(sequence.words)}
     if config.word_bigrams:
-        blocks[BIGRAM] = Counter(map(add, words, map(" ".__add__, words[1:])))
+        blocks[BIGRAM] = Counter(sequence.bigrams)
     if config.char_max >= config.char_min > 0:
         blocks[CHAR] = char_gram_ids(analysis.norm.text, config.char_min, config.char_max)
     if config.meta:

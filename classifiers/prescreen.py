@@ -8,16 +8,21 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from itertools import compress, repeat
-from operator import add, not_
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from classifiers.features import BIGRAM, WORD, Features, feature_counts
+from classifiers.features import (
+    BIGRAM,
+    WORD,
+    Features,
+    WordSequence,
+    feature_counts,
+    word_sequence,
+)
 from classifiers.resources import DEFAULT_MODEL_PATH, SEED_CORPUS
-from classifiers.tokenizer import analyze_normalized, has_chinese, normalize_aligned, stopwords
+from classifiers.tokenizer import analyze_normalized, has_chinese, normalize_aligned
 from classifiers.topics import TOPICS, CueMatcher, TopicTagger
 from classifiers.training import PrescreenModel, load, load_records, save, train
 
@@ -126,8 +131,10 @@ class Prescreener:
         if not has_chinese(norm.text):
             status = STATUS_NOT_CHINESE if norm.text.strip() else STATUS_EMPTY
             return PrescreenResult(self.version, 0.0, [], [], status, truncated)
-        analysis = analyze_normalized(norm, self.model.features.hmm)
-        counts = feature_counts(analysis, self.model.features)
+        features = self.model.features
+        analysis = analyze_normalized(norm, features.hmm)
+        sequence = word_sequence(analysis, features.word_bigrams)
+        counts = feature_counts(analysis, features, sequence)
         words = counts[WORD]
         assert isinstance(words, Counter)
         margin, vec_norm = self.model.scorer.margin(counts)
@@ -138,12 +145,14 @@ class Prescreener:
         ]
         flags: list[Flag] = []
         if risk >= self.flag_threshold:
-            flags = self._explain(analysis, counts, vec_norm)
+            flags = self._explain(analysis, sequence, counts, vec_norm)
         return PrescreenResult(self.version, risk, topics, flags, STATUS_OK, truncated)
 
     # --- explanations -------------------------------------------------------------------
 
-    def _explain(self, analysis: Analysis, counts: Features, vec_norm: float) -> list[Flag]:
+    def _explain(
+        self, analysis: Analysis, sequence: WordSequence, counts: Features, vec_norm: float
+    ) -> list[Flag]:
         """Pick the sentences that contribute most to the risk and the terms behind them.
 
         Sentence scores use the word and word-bigram evidence (character n-grams, surface
@@ -158,24 +167,21 @@ class Prescreener:
         words = counts[WORD]
         bigrams = counts.get(BIGRAM, Counter())
         assert isinstance(words, Counter) and isinstance(bigrams, Counter)
-        tokens = analysis.tokens
-        # Stop words are not features, so they get 0 here.
-        weights = scorer.occurrence_shares(WORD, tokens, words, vec_norm)
+        starts = analysis.starts
+        # Only feature words (stop words dropped) carry evidence: work on their positions.
+        kept = sequence.positions
+        weights = scorer.occurrence_shares(WORD, sequence.words, words, vec_norm)
         if bigrams:
-            stop = stopwords()
-            is_feature = list(map(not_, map(stop.__contains__, tokens)))
-            kept = np.flatnonzero(is_feature)
-            kept_words = list(compress(tokens, is_feature))
-            keys = list(map(add, kept_words, map(" ".__add__, kept_words[1:])))
-            halves = scorer.occurrence_shares(BIGRAM, keys, bigrams, vec_norm) / 2
-            weights[kept[:-1]] += halves  # each bigram's weight is split between its words
-            weights[kept[1:]] += halves
+            halves = scorer.occurrence_shares(BIGRAM, sequence.bigrams, bigrams, vec_norm) / 2
+            weights[:-1] += halves  # each bigram's weight is split between its words
+            weights[1:] += halves
+        kept_starts = list(map(starts.__getitem__, kept))
         span_starts = [a for a, _b in spans]
-        sentence_of = np.searchsorted(span_starts, analysis.starts, side="right")
+        sentence_of = np.searchsorted(span_starts, kept_starts, side="right")
         sentence_score = np.bincount(sentence_of, weights=weights, minlength=len(spans) + 1)[
             1:
         ].tolist()
-        token_weight = weights.tolist()
+        kept_weight = weights.tolist()
         cue_hits: list[list[TermHit]] = [[] for _ in spans]
         for hit in self.cues.find(text):
             k = bisect_right(span_starts, hit.start) - 1
@@ -188,11 +194,11 @@ class Prescreener:
         flags = []
         for k in chosen:
             a, b = spans[k]
-            token_ids = range(bisect_left(analysis.starts, a), bisect_left(analysis.starts, b))
+            ka, kb = bisect_left(kept_starts, a), bisect_left(kept_starts, b)
+            scored = list(zip(kept[ka:kb], kept_weight[ka:kb], strict=True))
+            token_ids = range(bisect_left(starts, a), bisect_left(starts, b))
             score = max(0.0, sentence_score[k]) / total
-            flags.append(
-                self._flag(analysis, spans[k], score, token_ids, token_weight, cue_hits[k])
-            )
+            flags.append(self._flag(analysis, spans[k], score, token_ids, scored, cue_hits[k]))
         return flags
 
     def _flag(
@@ -201,7 +207,7 @@ class Prescreener:
         span: tuple[int, int],
         score: float,
         token_ids: range,
-        token_weight: list[float],
+        scored: list[tuple[int, float]],
         cue_hits: list[TermHit],
     ) -> Flag:
         """Build one Flag with offsets mapped back to the original text."""
@@ -219,13 +225,11 @@ class Prescreener:
 
         for hit in cue_hits:
             add(hit.start, hit.end, 1.0, "cue")
-        positive = [
-            i for i in token_ids if token_weight[i] > 0 and _is_wordlike(analysis.tokens[i])
-        ]
-        positive.sort(key=lambda i: -token_weight[i])
-        for i in positive[: self.max_terms]:
+        positive = [(i, w) for i, w in scored if w > 0 and _is_wordlike(analysis.tokens[i])]
+        positive.sort(key=lambda item: -item[1])
+        for i, w in positive[: self.max_terms]:
             start = analysis.starts[i]
-            add(start, start + len(analysis.tokens[i]), round(token_weight[i], 4), "model")
+            add(start, start + len(analysis.tokens[i]), round(w, 4), "model")
         for i in token_ids:
             tok = analysis.tokens[i]
             if self.tagger.is_seed_term(tok):

@@ -229,9 +229,3 @@ def tokenize(text: str, hmm: bool = DEFAULT_HMM) -> list[Token]:
         o_start, o_end = result.norm.to_original(start, start + len(tok))
         out.append(Token(text=tok, start=o_start, end=o_end))
     return out
-
-
-def feature_words(tokens: list[str]) -> list[str]:
-    """Return the tokens that feed the model: stop words removed."""
-    stop = stopwords()
-    return [tok for tok in tokens if tok not in stop]

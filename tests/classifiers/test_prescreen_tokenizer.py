@@ -5,7 +5,15 @@ import threading
 import jieba
 
 from classifiers import tokenizer
-from classifiers.tokenizer import get_jieba, normalize, normalize_aligned, stopwords, tokenize
+from classifiers.features import word_sequence
+from classifiers.tokenizer import (
+    analyze,
+    get_jieba,
+    normalize,
+    normalize_aligned,
+    stopwords,
+    tokenize,
+)
 
 
 def test_normalize_folds_full_width_and_case() -> None:
@@ -73,6 +81,11 @@ def test_jieba_is_initialised_once_across_threads() -> None:
     assert len({id(x) for x in seen}) == 1
 
 
-def test_stopwords_are_dropped_from_feature_words() -> None:
+def test_stopwords_are_dropped_from_the_word_sequence() -> None:
     assert "的" in stopwords()
-    assert tokenizer.feature_words(["疫苗", "的", "安全性"]) == ["疫苗", "安全性"]
+    analysis = analyze("疫苗的安全性，疫苗")
+    sequence = word_sequence(analysis)
+    assert sequence.words == ["疫苗", "安全性", ",", "疫苗"]  # punctuation stays a feature
+    assert [analysis.tokens[i] for i in sequence.positions] == sequence.words
+    assert sequence.bigrams == ["疫苗 安全性", "安全性 ,", ", 疫苗"]
+    assert word_sequence(analysis, bigrams=False).bigrams == []
