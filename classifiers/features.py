@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import compress, repeat
 from operator import add, not_
 from typing import TYPE_CHECKING, Any
@@ -149,18 +149,9 @@ def word_sequence(analysis: Analysis, bigrams: bool = True) -> WordSequence:
     )
 
 
-def feature_counts(
-    analysis: Analysis, config: FeatureConfig, sequence: WordSequence | None = None
-) -> Features:
-    """Return word/bigram counts, character n-gram bucket ids and surface cues of a text.
-
-    Pass the text's word_sequence if the caller needs it too (it is computed otherwise).
-    """
-    if sequence is None:
-        sequence = word_sequence(analysis, config.word_bigrams)
-    blocks: Features = {WORD: Counter(sequence.words)}
-    if config.word_bigrams:
-        blocks[BIGRAM] = Counter(sequence.bigrams)
+def surface_counts(analysis: Analysis, config: FeatureConfig) -> Features:
+    """Return the blocks that do not come from words: character n-grams, cues, edges."""
+    blocks: Features = {}
     if config.char_max >= config.char_min > 0:
         blocks[CHAR] = char_gram_ids(analysis.norm.text, config.char_min, config.char_max)
     if config.meta:
@@ -170,13 +161,95 @@ def feature_counts(
     return blocks
 
 
+def feature_counts(
+    analysis: Analysis, config: FeatureConfig, sequence: WordSequence | None = None
+) -> Features:
+    """Return word/bigram counts, character n-gram bucket ids and surface cues of a text.
+
+    This is the training input (see training.feature_list); screening scores the same
+    features through LinearScorer.evidence.
+    """
+    if sequence is None:
+        sequence = word_sequence(analysis, config.word_bigrams)
+    blocks: Features = {WORD: Counter(sequence.words)}
+    if config.word_bigrams:
+        blocks[BIGRAM] = Counter(sequence.bigrams)
+    return blocks | surface_counts(analysis, config)
+
+
+@dataclass(frozen=True, slots=True)
+class WordTables:
+    """The word and bigram weights of a LinearScorer as arrays indexed by word ids.
+
+    Screening maps a text's words to ids once; its bigrams are then integer codes
+    (id1 * size + id2) looked up with one binary search, instead of building and hashing
+    "w1 w2" strings. Words outside the model get the id size - 1, whose weight is 0 and
+    which takes part in no known bigram.
+    """
+
+    ids: dict[str, int]
+    size: int
+    word: np.ndarray  # id -> complex(idf * coef, idf ** 2) of the word feature (0 if none)
+    bigram_codes: np.ndarray  # sorted codes of the known bigrams
+    bigram: np.ndarray  # complex weights aligned with bigram_codes
+
+    @classmethod
+    def build(cls, weights: dict[str, dict[str, complex]]) -> WordTables:
+        """Index the WORD and BIGRAM tables of a scorer."""
+        words = weights.get(WORD, {})
+        pairs = [(key.split(" "), value) for key, value in weights.get(BIGRAM, {}).items()]
+        pairs = [(pair, value) for pair, value in pairs if len(pair) == 2]
+        vocabulary = sorted(set(words).union(*(pair for pair, _value in pairs)))
+        ids = {word: i for i, word in enumerate(vocabulary)}
+        size = len(vocabulary) + 1
+        word = np.zeros(size, dtype=complex)
+        for key, value in words.items():
+            word[ids[key]] = value
+        codes = np.array([ids[a] * size + ids[b] for (a, b), _value in pairs], dtype=np.int64)
+        values = np.array([value for _pair, value in pairs], dtype=complex)
+        order = np.argsort(codes)
+        return cls(ids, size, word, codes[order], values[order])
+
+    def evidence(self, words: list[str]) -> tuple[complex, np.ndarray]:
+        """Return the summed weights of the distinct word and bigram features of words,
+        and each word occurrence's share of them (a bigram's is split between its words).
+        """
+        ids = np.fromiter(map(self.ids.get, words, repeat(self.size - 1)), np.int64, len(words))
+        distinct, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+        total = complex(self.word[distinct].sum())
+        shares = self.word[ids].real / counts[inverse]
+        if len(words) > 1 and self.bigram_codes.size:
+            codes = ids[:-1] * self.size + ids[1:]
+            at = np.searchsorted(self.bigram_codes, codes)
+            at[at == self.bigram_codes.size] = 0
+            found = np.where(self.bigram_codes[at] == codes, self.bigram[at], 0j)
+            _distinct, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+            once = np.zeros(counts.size, dtype=complex)
+            once[inverse] = found  # every occurrence of a bigram has the same weight
+            total += complex(once.sum())
+            halves = found.real / counts[inverse] / 2
+            shares[:-1] += halves
+            shares[1:] += halves
+        return total, shares
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A text's score: decision value, TF-IDF norm and each feature word's share."""
+
+    margin: float
+    norm: float
+    shares: np.ndarray  # per word of the WordSequence: share of the decision value
+
+
 @dataclass(slots=True)
 class LinearScorer:
     """Pure-Python/numpy equivalent of the fitted binary TF-IDF + linear model + calibration.
 
     With binary term frequencies and L2 normalisation, the decision value is
     sum(idf*coef) / sqrt(sum(idf**2)) over the known features present, plus the intercept:
-    one C-level sum for words and bigrams, two numpy gathers for character n-grams.
+    array lookups by word id and bigram code for words (WordTables), dict lookups for the
+    cue and edge blocks, two numpy gathers for character n-grams.
     """
 
     # block -> feature -> complex(idf * coef, idf ** 2): one lookup gives both sums
@@ -186,9 +259,22 @@ class LinearScorer:
     intercept: float
     calib_a: float
     calib_b: float
+    tables: WordTables = field(init=False, repr=False, compare=False)
 
-    def margin(self, features: Features) -> tuple[float, float]:
-        """Return (decision value, L2 norm of the TF-IDF vector) for extracted features."""
+    def __post_init__(self) -> None:
+        self.tables = WordTables.build(self.weights)
+
+    def evidence(self, words: list[str], surface: Features) -> Evidence:
+        """Score a text from its feature words (in order) and its surface_counts blocks."""
+        total, shares = self.tables.evidence(words) if words else (0j, np.zeros(0))
+        total += self._surface_sum(surface)
+        if total.imag <= 0.0:
+            return Evidence(self.intercept, 0.0, np.zeros(len(words)))
+        norm = math.sqrt(total.imag)
+        return Evidence(total.real / norm + self.intercept, norm, shares / norm)
+
+    def _surface_sum(self, features: Features) -> complex:
+        """Return complex(sum(idf * coef), sum(idf ** 2)) over the known features present."""
         total = 0j
         for block, present in features.items():
             if block == CHAR:
@@ -200,10 +286,7 @@ class LinearScorer:
             table = self.weights.get(block)
             if table:
                 total += sum(map(table.get, present, repeat(0j)))
-        if total.imag <= 0.0:
-            return self.intercept, 0.0
-        norm = math.sqrt(total.imag)
-        return total.real / norm + self.intercept, norm
+        return total
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the character tables sparsely (most of the 2**20 buckets are zero)."""
@@ -228,6 +311,7 @@ class LinearScorer:
             object.__setattr__(self, name, dense)
         for name in ("weights", "intercept", "calib_a", "calib_b"):
             object.__setattr__(self, name, state[name])
+        object.__setattr__(self, "tables", WordTables.build(self.weights))
 
     def probability(self, margin: float) -> float:
         """Map a decision value to the calibrated probability of misinformation."""
@@ -236,20 +320,6 @@ class LinearScorer:
             e = math.exp(-z)
             return e / (1.0 + e)
         return 1.0 / (1.0 + math.exp(z))
-
-    def occurrence_shares(
-        self, block: str, keys: list[str], counts: Counter[str], norm: float
-    ) -> np.ndarray:
-        """Return, for each occurrence of a key, its feature's share of the decision value.
-
-        A feature's share is divided among its occurrences (counts); unknown keys get 0.
-        """
-        table = self.weights.get(block)
-        if not table or norm <= 0.0 or not keys:
-            return np.zeros(len(keys))
-        weight = np.fromiter(map(table.get, keys, repeat(0j)), dtype=complex, count=len(keys))
-        seen = np.fromiter(map(counts.get, keys, repeat(1)), dtype=float, count=len(keys))
-        return weight.real / (norm * seen)
 
 
 def split_feature_name(name: str) -> tuple[str, str]:

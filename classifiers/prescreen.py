@@ -13,14 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from classifiers.features import (
-    BIGRAM,
-    WORD,
-    Features,
-    WordSequence,
-    feature_counts,
-    word_sequence,
-)
+from classifiers.features import Evidence, WordSequence
 from classifiers.resources import DEFAULT_MODEL_PATH, SEED_CORPUS
 from classifiers.tokenizer import analyze_normalized, has_chinese, normalize_aligned
 from classifiers.topics import TOPICS, CueMatcher, TopicTagger
@@ -131,27 +124,23 @@ class Prescreener:
         if not has_chinese(norm.text):
             status = STATUS_NOT_CHINESE if norm.text.strip() else STATUS_EMPTY
             return PrescreenResult(self.version, 0.0, [], [], status, truncated)
-        features = self.model.features
-        analysis = analyze_normalized(norm, features.hmm)
-        sequence = word_sequence(analysis, features.word_bigrams)
-        counts = feature_counts(analysis, features, sequence)
-        words = counts[WORD]
-        assert isinstance(words, Counter)
-        margin, vec_norm = self.model.scorer.margin(counts)
-        risk = round(self.model.scorer.probability(margin), 4)
+        analysis = analyze_normalized(norm, self.model.features.hmm)
+        sequence, evidence = self.model.evidence(analysis)
+        risk = round(self.model.scorer.probability(evidence.margin), 4)
+        words = Counter(sequence.words)
         topics = [
             TopicScore(code, TOPICS[code], score)
             for code, score in self.tagger.scores_from_counts(words)
         ]
         flags: list[Flag] = []
         if risk >= self.flag_threshold:
-            flags = self._explain(analysis, sequence, counts, vec_norm)
+            flags = self._explain(analysis, sequence, evidence)
         return PrescreenResult(self.version, risk, topics, flags, STATUS_OK, truncated)
 
     # --- explanations -------------------------------------------------------------------
 
     def _explain(
-        self, analysis: Analysis, sequence: WordSequence, counts: Features, vec_norm: float
+        self, analysis: Analysis, sequence: WordSequence, evidence: Evidence
     ) -> list[Flag]:
         """Pick the sentences that contribute most to the risk and the terms behind them.
 
@@ -161,20 +150,12 @@ class Prescreener:
         """
         text = analysis.norm.text
         spans = _sentences(text)
-        if not spans or vec_norm <= 0.0:
+        if not spans or evidence.norm <= 0.0:
             return []
-        scorer = self.model.scorer
-        words = counts[WORD]
-        bigrams = counts.get(BIGRAM, Counter())
-        assert isinstance(words, Counter) and isinstance(bigrams, Counter)
         starts = analysis.starts
         # Only feature words (stop words dropped) carry evidence: work on their positions.
         kept = sequence.positions
-        weights = scorer.occurrence_shares(WORD, sequence.words, words, vec_norm)
-        if bigrams:
-            halves = scorer.occurrence_shares(BIGRAM, sequence.bigrams, bigrams, vec_norm) / 2
-            weights[:-1] += halves  # each bigram's weight is split between its words
-            weights[1:] += halves
+        weights = evidence.shares
         kept_starts = list(map(starts.__getitem__, kept))
         span_starts = [a for a, _b in spans]
         sentence_of = np.searchsorted(span_starts, kept_starts, side="right")

@@ -29,13 +29,17 @@ from classifiers.features import (
     EDGE,
     META,
     WORD,
+    Evidence,
     FeatureConfig,
     Features,
     LinearScorer,
+    WordSequence,
     feature_counts,
     split_feature_name,
+    surface_counts,
+    word_sequence,
 )
-from classifiers.tokenizer import analyze, get_jieba, user_dictionary
+from classifiers.tokenizer import Analysis, analyze, get_jieba, user_dictionary
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -109,11 +113,16 @@ class PrescreenModel:
         """Return the model version string."""
         return str(self.meta["model_version"])
 
+    def evidence(self, analysis: Analysis) -> tuple[WordSequence, Evidence]:
+        """Score an analysed text: its feature words and the scorer's evidence."""
+        sequence = word_sequence(analysis, bigrams=False)  # bigrams are scored by word ids
+        surface = surface_counts(analysis, self.features)
+        return sequence, self.scorer.evidence(sequence.words, surface)
+
     def predict_proba(self, text: str) -> float:
         """Return the calibrated probability that text is misinformation."""
-        analysis = analyze(text, self.features.hmm)
-        margin, _norm = self.scorer.margin(feature_counts(analysis, self.features))
-        return self.scorer.probability(margin)
+        _sequence, evidence = self.evidence(analyze(text, self.features.hmm))
+        return self.scorer.probability(evidence.margin)
 
     def pipeline(self) -> Pipeline:
         """Return the fitted scikit-learn pipeline (input: feature lists, see feature_list)."""
@@ -397,7 +406,12 @@ def train(
         progress("fit", 0, steps)
     pipeline = _fit(docs, y, config)
     scorer = _compile(pipeline)
-    _verify_compiled(pipeline, scorer, docs)
+    _verify_compiled(
+        pipeline,
+        PrescreenModel(scorer=scorer, features=config.features, meta={}),
+        [r.text for r in records[:20]],
+        docs[:20],
+    )
     if progress is not None:
         progress("fit", 1, steps)
     metrics: dict[str, Any] = {}
@@ -439,21 +453,13 @@ def train(
     )
 
 
-def _verify_compiled(pipeline: Pipeline, scorer: LinearScorer, docs: list[list[str]]) -> None:
-    """Check that the compiled scorer reproduces the pipeline's probabilities."""
-    sample = docs[:20]
-    expected = pipeline.predict_proba(sample)[:, 1]
-    for doc, want in zip(sample, expected, strict=True):
-        blocks: Features = {}
-        chars: list[int] = []
-        for name in doc:
-            block, key = split_feature_name(name)
-            if block == CHAR:
-                chars.append(int(key))
-            else:
-                blocks.setdefault(block, Counter())[key] += 1
-        blocks[CHAR] = np.asarray(sorted(set(chars)), dtype=np.int64)
-        got = scorer.probability(scorer.margin(blocks)[0])
+def _verify_compiled(
+    pipeline: Pipeline, model: PrescreenModel, texts: list[str], docs: list[list[str]]
+) -> None:
+    """Check that the compiled scorer, fed from raw text, reproduces the pipeline."""
+    expected = pipeline.predict_proba(docs)[:, 1]
+    for text, want in zip(texts, expected, strict=True):
+        got = model.predict_proba(text)
         if abs(got - float(want)) > 1e-6:
             raise RuntimeError(f"compiled scorer drifted from pipeline: {got} != {want}")
 

@@ -52,10 +52,17 @@ def test_round_trip_gives_identical_probabilities(
         )
 
 
-def test_fast_scorer_matches_the_sklearn_pipeline(model_path: Path) -> None:
+def test_fast_scorer_matches_the_sklearn_pipeline(model_path: Path, seed_records) -> None:
     model = load(model_path)
     pipeline = model.pipeline()
-    for text, _label in HELD_OUT:
+    texts = [text for text, _label in HELD_OUT] + [r.text for r in seed_records[::7]]
+    texts += [
+        "疫苗疫苗疫苗，疫苗安全，疫苗安全，疫苗安全。",  # repeated words and bigrams
+        "的了是在",  # stop words only: no word features
+        "囧囧 龘龘 靐靐",  # words the model has never seen
+        "转发",  # one word, no bigram
+    ]
+    for text in texts:
         doc = feature_list(feature_counts(analyze(text, model.features.hmm), model.features))
         expected = pipeline.predict_proba([doc])[0, 1]
         assert model.predict_proba(text) == pytest.approx(expected, abs=1e-9)
